@@ -22,7 +22,8 @@
 //
 // Recipients are named in two places, and both count: a collection's
 // audience (its Recipients list, applying to every object in it) and, per
-// object, the x_entente_recipients property extension (see package stix).
+// object, the Entente access extension (stix.ExtensionAccess) with its
+// recipient_orgs and recipient_users lists.
 package auth
 
 import (

@@ -40,6 +40,16 @@
 // viewer's attributes as parameters and the collection's default applied to
 // unmarked rows, so that LIMIT, and so Page.More, is exact and a page is one
 // index range scan.
+//
+// # Performance
+//
+// On the project's 2-core test machine (shared, so figures vary by about
+// a third), BenchmarkAddObjects ingests bundles of 1,000 indicators of
+// ~670 bytes at 40,000 objects/s into an empty store and 60,000 into one
+// holding a million; BenchmarkQueryPage reads pages of 1,000 with raw at
+// 170,000-220,000 objects/s over 100,000 objects and 145,000-220,000 over
+// a million. Ingest is one lookup query and multi-row INSERTs per bundle;
+// reads go through mmap (see [Open]).
 package sqlite
 
 import (

@@ -140,31 +140,54 @@ func BenchmarkTAXII(b *testing.B) {
 					bn.fill(b, held, size)
 					held = size
 				}
-				// POST bundles of 1,000 new indicators.
-				b.Run(fmt.Sprintf("ingest/held=%d", size), func(b *testing.B) {
-					ctx := context.Background()
-					const bundles = 20
-					b.ReportAllocs()
-					var objs int
-					var elapsed time.Duration
-					for b.Loop() {
-						for k := 0; k < bundles; k++ {
-							batch := make([]json.RawMessage, 1000)
-							for j := range batch {
-								batch[j] = benchIndicator(next)
-								next++
+				// POST bundles of 1,000 new indicators, from one client and
+				// from four at once (a node has several producers).
+				for _, clients := range []int{1, 4} {
+					b.Run(fmt.Sprintf("ingest/held=%d/clients=%d", size, clients), func(b *testing.B) {
+						const bundles = 20 // per client
+						b.ReportAllocs()
+						var objs int
+						var elapsed time.Duration
+						for b.Loop() {
+							batches := make([][][]json.RawMessage, clients)
+							for c := range batches {
+								for range bundles {
+									batch := make([]json.RawMessage, 1000)
+									for j := range batch {
+										batch[j] = benchIndicator(next)
+										next++
+									}
+									batches[c] = append(batches[c], batch)
+								}
 							}
 							start := time.Now()
-							st, err := bn.client.Add(ctx, benchCollection, batch)
-							elapsed += time.Since(start)
-							if err != nil || st.SuccessCount != 1000 {
-								b.Fatalf("POST: %v %+v", err, st.Failures)
+							errs := make(chan error, clients)
+							for c := range clients {
+								go func() {
+									for _, batch := range batches[c] {
+										st, err := bn.client.Add(context.Background(), benchCollection, batch)
+										if err == nil && st.SuccessCount != len(batch) {
+											err = fmt.Errorf("POST: %d of %d stored: %+v", st.SuccessCount, len(batch), st.Failures)
+										}
+										if err != nil {
+											errs <- err
+											return
+										}
+									}
+									errs <- nil
+								}()
 							}
-							objs += 1000
+							for range clients {
+								if err := <-errs; err != nil {
+									b.Fatal(err)
+								}
+							}
+							elapsed += time.Since(start)
+							objs += clients * bundles * 1000
 						}
-					}
-					b.ReportMetric(float64(objs)/elapsed.Seconds(), "objects/s")
-				})
+						b.ReportMetric(float64(objs)/elapsed.Seconds(), "objects/s")
+					})
+				}
 				// GET 100,000 objects in pages of 1,000 (by next).
 				b.Run(fmt.Sprintf("get/held=%d", size), func(b *testing.B) {
 					if size < 100_000 {

@@ -192,11 +192,13 @@ Durations take Go syntax (90m, 72h) or days (30d); sizes take bytes or KiB/MiB/G
 			def = "-"
 		}
 		cmds := strings.Join(r.cmds, ", ")
-		switch all := len(commands()); {
-		case len(r.cmds) == all:
-			cmds = "all"
+		// "all" means every command that works on a node's data (those
+		// taking --data); offline tools such as sim generate take neither.
+		switch all := len(rows["data"].cmds); {
+		case len(r.cmds) == all && slices.Equal(r.cmds, rows["data"].cmds):
+			cmds = "all node commands"
 		case len(r.cmds) == all-1 && !slices.Contains(r.cmds, "serve"):
-			cmds = "all but serve"
+			cmds = "all node commands but serve"
 		}
 		fmt.Fprintf(tw, "--%s\t%s\t%s\t%s\t%s\n", name, envName(name), def, cmds, r.usage)
 	}

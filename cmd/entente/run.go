@@ -51,6 +51,7 @@ func commands() []command {
 		{"token list", "USER", "list a user's tokens", tokenListFlags},
 		{"collection add", "", "add a collection and print its id", collectionAddFlags},
 		{"collection list", "", "list collections", collectionListFlags},
+		{"sim generate", "", "generate a synthetic Bitcoin economy with ground truth", simGenerateFlags},
 	}
 }
 

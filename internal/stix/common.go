@@ -29,7 +29,7 @@ func (o *object) checkVersionedCommon() (created, modified time.Time, err error)
 	if _, _, err := o.boolean("revoked"); err != nil {
 		return created, modified, err
 	}
-	if _, err := o.strList("labels"); err != nil {
+	if err := o.isStrList("labels"); err != nil {
 		return created, modified, err
 	}
 	if _, _, err := o.integer("confidence", 0, 100); err != nil {
@@ -69,7 +69,7 @@ func (o *object) checkMarkingCommon() (time.Time, error) {
 	if err := o.checkRefs(refRule{prop: "created_by_ref", to: []string{"identity"}}); err != nil {
 		return created, err
 	}
-	if _, err := o.str("name", false); err != nil {
+	if err := o.isStr("name", false); err != nil {
 		return created, err
 	}
 	if err := o.externalReferences(); err != nil {
@@ -79,6 +79,9 @@ func (o *object) checkMarkingCommon() (time.Time, error) {
 }
 
 func (o *object) specVersion(required bool) error {
+	if v, _ := o.props.get("spec_version"); string(v) == `"2.1"` {
+		return nil
+	}
 	v, err := o.str("spec_version", required)
 	if err == nil && o.has("spec_version") && v != "2.1" {
 		err = o.errf("spec_version", "%.16q: want \"2.1\"", v)
@@ -133,6 +136,9 @@ type externalReference struct {
 // externalReferences checks section 2.5's shape: source_name and at least
 // one of description, url and external_id.
 func (o *object) externalReferences() error {
+	if !o.has("external_references") {
+		return nil // before refs escapes to the decoder: the common case
+	}
 	var refs []externalReference
 	if _, err := o.decode("external_references", &refs, "a list of external references"); err != nil {
 		return err
@@ -185,6 +191,9 @@ func (o *object) granularMarkings() error {
 }
 
 func (o *object) granular() ([]granularMarking, error) {
+	if !o.has("granular_markings") {
+		return nil, nil
+	}
 	var gms []granularMarking
 	_, err := o.decode("granular_markings", &gms, "a list of granular markings")
 	return gms, err
@@ -205,6 +214,9 @@ func (o *object) extensions() (map[string]map[string]json.RawMessage, error) {
 }
 
 func (o *object) decodeExtensions() (map[string]map[string]json.RawMessage, error) {
+	if !o.has("extensions") {
+		return nil, nil
+	}
 	var exts map[string]map[string]json.RawMessage
 	ok, err := o.decode("extensions", &exts, "a dictionary of extension objects")
 	if !ok || err != nil {
@@ -351,17 +363,25 @@ func allHex(s string) bool {
 
 // tlp returns the most restrictive TLP among the object's markings.
 func (o *object) tlp() (TLP, error) {
-	refs, err := o.strList("object_marking_refs")
-	if err != nil {
-		return TLPUnmarked, err
+	max := TLPUnmarked
+	if raw, _ := o.props.get("object_marking_refs"); isPlainStringList(raw) {
+		for rest := []byte(raw); len(rest) > 1; {
+			var ref []byte
+			ref, rest = nextPlain(rest)
+			max = maxTLP(max, tlpOf(ref))
+		}
+	} else {
+		refs, err := o.strList("object_marking_refs")
+		if err != nil {
+			return TLPUnmarked, err
+		}
+		for _, r := range refs {
+			max = maxTLP(max, tlpOf(r))
+		}
 	}
 	gms, err := o.granular()
 	if err != nil {
 		return TLPUnmarked, err
-	}
-	max := TLPUnmarked
-	for _, r := range refs {
-		max = maxTLP(max, tlpOf(r))
 	}
 	for _, g := range gms {
 		if g.MarkingRef != nil {
@@ -380,8 +400,8 @@ func maxTLP(a, b TLP) TLP {
 
 // tlpOf maps a marking definition id to its TLP 2.0 level, treating the
 // TLP 1.0 definitions as their TLP 2.0 counterparts.
-func tlpOf(ref string) TLP {
-	switch ref {
+func tlpOf[S string | []byte](ref S) TLP {
+	switch string(ref) {
 	case MarkingTLPClear, MarkingTLP1White:
 		return TLPClear
 	case MarkingTLPGreen, MarkingTLP1Green:
@@ -403,6 +423,9 @@ type killChainPhase struct {
 
 // killChainPhases checks section 2.8's shape.
 func (o *object) killChainPhases() error {
+	if !o.has("kill_chain_phases") {
+		return nil
+	}
 	var ks []killChainPhase
 	if _, err := o.decode("kill_chain_phases", &ks, "a list of kill chain phases"); err != nil {
 		return err

@@ -3,9 +3,7 @@ package stix
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 )
 
 // Limits bound what ParseEnvelope accepts from a client.
@@ -26,12 +24,14 @@ const (
 // ParseEnvelope splits a TAXII 2.1 envelope ({"objects":[...], "more":...})
 // or a STIX 2.1 bundle ({"type":"bundle","id":"bundle--...","objects":[...]})
 // into its objects, each still undecoded, for Parse. An envelope without
-// objects yields none.
+// objects yields none. The objects are copies: the caller may reuse body.
 //
-// The nesting depth is checked by a byte scan before any decoding, and
-// objects are counted as they are decoded, so a hostile body costs at most
-// one pass and MaxObjects allocations. Errors wrap ErrTooDeep,
-// ErrTooManyObjects, ErrMalformedJSON or ErrNotEnvelope.
+// It reads the body in one pass, which checks the JSON syntax, bounds the
+// nesting depth and counts objects before keeping each, so a hostile body
+// costs at most one pass and MaxObjects spans. Errors wrap ErrTooDeep,
+// ErrTooManyObjects, ErrMalformedJSON or ErrNotEnvelope; when a body has
+// several faults, the depth is reported first, then the first fault in
+// the body.
 func ParseEnvelope(body []byte, lim Limits) ([]json.RawMessage, error) {
 	if lim.MaxObjects <= 0 {
 		lim.MaxObjects = defaultMaxObjects
@@ -39,122 +39,196 @@ func ParseEnvelope(body []byte, lim Limits) ([]json.RawMessage, error) {
 	if lim.MaxDepth <= 0 {
 		lim.MaxDepth = defaultMaxDepth
 	}
-	if err := checkDepth(body, lim.MaxDepth); err != nil {
+	e := envelope{s: scanner{data: body, maxDepth: lim.MaxDepth}, maxObjects: lim.MaxObjects}
+	if err := e.split(); err != nil {
+		// The scan stops at the first fault; too deep a body is reported
+		// as such wherever its depth is, even after a syntax error.
+		if derr := checkDepth(body, lim.MaxDepth); derr != nil {
+			return nil, derr
+		}
 		return nil, err
 	}
-	if first := firstByte(body); first != '{' {
-		if first == 0 || !json.Valid(body) {
-			return nil, fmt.Errorf("%w: body is not JSON", ErrMalformedJSON)
+	if e.typ != nil {
+		if *e.typ != "bundle" {
+			return nil, fmt.Errorf("%w: top-level type %.64q: want a bundle or an envelope", ErrNotEnvelope, *e.typ)
 		}
-		return nil, fmt.Errorf("%w: body is not a JSON object", ErrNotEnvelope)
+		if e.id == nil {
+			return nil, fmt.Errorf("%w: bundle without id", ErrNotEnvelope)
+		}
+		if t, ok := splitID(*e.id); !ok || t != "bundle" {
+			return nil, fmt.Errorf("%w: bundle id %.80q: want bundle--<uuid>", ErrNotEnvelope, *e.id)
+		}
 	}
+	if len(e.spans) == 0 {
+		return nil, nil
+	}
+	// One copy for all objects; each capped so that appending to one
+	// cannot overwrite the next.
+	lo, hi := e.spans[0][0], e.spans[len(e.spans)-1][1]
+	buf := bytes.Clone(body[lo:hi])
+	objects := make([]json.RawMessage, len(e.spans))
+	for i, sp := range e.spans {
+		objects[i] = buf[sp[0]-lo : sp[1]-lo : sp[1]-lo]
+	}
+	return objects, nil
+}
 
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if _, err := dec.Token(); err != nil { // the '{' seen above
-		return nil, decodeError(err)
-	}
-	var (
-		objects    []json.RawMessage
-		sawObjects bool
-		typ, id    *string
-	)
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, decodeError(err)
+// envelope is the state of ParseEnvelope's scan of a body.
+type envelope struct {
+	s          scanner
+	maxObjects int
+
+	spans   [][2]int // the objects, as offsets into the body
+	typ, id *string
+}
+
+// split scans the body and records its objects, type and id. It reports
+// the first fault in the body, judging each value only once it has read
+// it whole, as the streaming decoder it replaced did: a bundle type that
+// is an object cut short is malformed JSON, a whole one is not a string.
+func (e *envelope) split() error {
+	s, b := &e.s, e.s.data
+	i := s.skipSpace(0)
+	if i >= len(b) || b[i] != '{' {
+		if i >= len(b) || !json.Valid(b) {
+			return fmt.Errorf("%w: body is not JSON", ErrMalformedJSON)
 		}
-		key, _ := tok.(string) // the decoder guarantees a string key here
-		switch key {
-		case "objects":
+		return fmt.Errorf("%w: body is not a JSON object", ErrNotEnvelope)
+	}
+	sawObjects := false
+	if i = s.skipSpace(i + 1); i < len(b) && b[i] == '}' {
+		return e.end(i)
+	}
+	for {
+		if i >= len(b) || b[i] != '"' {
+			return e.malformed()
+		}
+		k0 := i
+		if i = s.str(i); i == scanFail {
+			return e.malformed()
+		}
+		key := propertyName(b[k0:i])
+		if key == "objects" {
 			if sawObjects {
-				return nil, fmt.Errorf("%w: \"objects\" given twice", ErrNotEnvelope)
+				return fmt.Errorf("%w: \"objects\" given twice", ErrNotEnvelope)
 			}
 			sawObjects = true
-			if objects, err = decodeObjects(dec, lim.MaxObjects); err != nil {
-				return nil, err
-			}
+		}
+		if i = s.skipSpace(i); i >= len(b) || b[i] != ':' {
+			return e.malformed()
+		}
+		v0 := s.skipSpace(i + 1)
+		var err error
+		switch key {
+		case "objects":
+			i, err = e.objects(v0)
 		case "type", "id":
-			var s string
-			if err := dec.Decode(&s); err != nil {
-				return nil, decodeError(err)
-			}
-			if key == "type" {
-				typ = &s
-			} else {
-				id = &s
-			}
+			i, err = e.str(v0, key)
 		default:
 			// more, next, spec_version (STIX 2.0 bundles) and anything
 			// else are not needed to ingest the objects.
-			var skip json.RawMessage
-			if err := dec.Decode(&skip); err != nil {
-				return nil, decodeError(err)
+			if i = s.value(v0, 1); i == scanFail {
+				err = e.malformed()
 			}
 		}
-	}
-	if _, err := dec.Token(); err != nil { // '}'
-		return nil, decodeError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: data after the top-level object", ErrMalformedJSON)
-	}
-
-	if typ != nil {
-		if *typ != "bundle" {
-			return nil, fmt.Errorf("%w: top-level type %.64q: want a bundle or an envelope", ErrNotEnvelope, *typ)
+		if err != nil {
+			return err
 		}
-		if id == nil {
-			return nil, fmt.Errorf("%w: bundle without id", ErrNotEnvelope)
+		switch i = s.skipSpace(i); {
+		case i >= len(b):
+			return e.malformed()
+		case b[i] == '}':
+			return e.end(i)
+		case b[i] != ',':
+			return e.malformed()
 		}
-		if t, ok := splitID(*id); !ok || t != "bundle" {
-			return nil, fmt.Errorf("%w: bundle id %.80q: want bundle--<uuid>", ErrNotEnvelope, *id)
-		}
+		i = s.skipSpace(i + 1)
 	}
-	return objects, nil
 }
 
-// decodeObjects reads the objects array, counting before it decodes each
-// element so MaxObjects bounds the allocation.
-func decodeObjects(dec *json.Decoder, max int) ([]json.RawMessage, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, decodeError(err)
+// end checks that nothing but space follows the '}' at i.
+func (e *envelope) end(i int) error {
+	if e.s.skipSpace(i+1) != len(e.s.data) {
+		return fmt.Errorf("%w: data after the top-level object", ErrMalformedJSON)
 	}
-	if tok != json.Delim('[') {
-		return nil, fmt.Errorf("%w: \"objects\" is not a list", ErrNotEnvelope)
-	}
-	var objects []json.RawMessage
-	for dec.More() {
-		if len(objects) == max {
-			return nil, fmt.Errorf("%w: more than %d", ErrTooManyObjects, max)
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, decodeError(err)
-		}
-		if raw[0] != '{' {
-			return nil, fmt.Errorf("%w: objects[%d] is not a JSON object", ErrNotEnvelope, len(objects))
-		}
-		objects = append(objects, raw)
-	}
-	if _, err := dec.Token(); err != nil { // ']'
-		return nil, decodeError(err)
-	}
-	return objects, nil
+	return nil
 }
 
-// decodeError classifies a decoder error: broken JSON, or well-formed JSON
-// of the wrong shape.
-func decodeError(err error) error {
-	var syn *json.SyntaxError
-	if errors.As(err, &syn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-		return fmt.Errorf("%w: %v", ErrMalformedJSON, err)
+// objects scans the objects list at i, counting before it scans each
+// element so that MaxObjects bounds the spans kept.
+func (e *envelope) objects(i int) (int, error) {
+	s, b := &e.s, e.s.data
+	if i < len(b) && b[i] == '{' {
+		return 0, fmt.Errorf("%w: \"objects\" is not a list", ErrNotEnvelope)
 	}
-	return fmt.Errorf("%w: %v", ErrNotEnvelope, err)
+	if i >= len(b) || b[i] != '[' {
+		if i = s.value(i, 1); i == scanFail {
+			return 0, e.malformed()
+		}
+		return 0, fmt.Errorf("%w: \"objects\" is not a list", ErrNotEnvelope)
+	}
+	if !s.enter(1) {
+		return 0, e.malformed()
+	}
+	i = s.skipSpace(i + 1)
+	for n := 0; ; n++ {
+		if i >= len(b) || b[i] == '}' {
+			return 0, e.malformed()
+		}
+		if b[i] == ']' {
+			return i + 1, nil
+		}
+		if n == e.maxObjects {
+			return 0, fmt.Errorf("%w: more than %d", ErrTooManyObjects, e.maxObjects)
+		}
+		if n > 0 {
+			if b[i] != ',' {
+				return 0, e.malformed()
+			}
+			i = s.skipSpace(i + 1)
+		}
+		v0 := i
+		if i = s.value(i, 2); i == scanFail {
+			return 0, e.malformed()
+		}
+		if b[v0] != '{' {
+			return 0, fmt.Errorf("%w: objects[%d] is not a JSON object", ErrNotEnvelope, n)
+		}
+		e.spans = append(e.spans, [2]int{v0, i})
+		i = s.skipSpace(i)
+	}
+}
+
+// str scans the value of the envelope's type or id at i, which must be a
+// string (or null, read as "").
+func (e *envelope) str(i int, key string) (int, error) {
+	end := e.s.value(i, 1)
+	if end == scanFail {
+		return 0, e.malformed()
+	}
+	v := new(string)
+	if err := json.Unmarshal(e.s.data[i:end], v); err != nil {
+		return 0, fmt.Errorf("%w: %v", ErrNotEnvelope, err)
+	}
+	if key == "type" {
+		e.typ = v
+	} else {
+		e.id = v
+	}
+	return end, nil
+}
+
+// malformed describes the fault the scan stopped at.
+func (e *envelope) malformed() error {
+	if e.s.tooDeep {
+		return fmt.Errorf("%w: deeper than %d", ErrTooDeep, e.s.maxDepth)
+	}
+	return fmt.Errorf("%w: %s", ErrMalformedJSON, syntaxError(e.s.data))
 }
 
 // checkDepth fails when brackets nest deeper than max. It tracks only
-// strings and brackets; syntax is left to the decoder.
+// strings and brackets, so that a syntax error before the depth does not
+// hide it; it runs only once the scan has failed.
 func checkDepth(b []byte, max int) error {
 	depth := 0
 	inString := false
@@ -182,16 +256,4 @@ func checkDepth(b []byte, max int) error {
 		}
 	}
 	return nil
-}
-
-// firstByte returns the first non-space byte of b, or 0.
-func firstByte(b []byte) byte {
-	for _, c := range b {
-		switch c {
-		case ' ', '\t', '\r', '\n':
-			continue
-		}
-		return c
-	}
-	return 0
 }

@@ -8,7 +8,7 @@ const uuidLen = 36
 // validType reports whether s can be a STIX type name (section 3.1): 3-250
 // characters from a-z, 0-9 and hyphen, starting with a letter, not ending
 // with a hyphen, and without "--", which would make identifiers ambiguous.
-func validType(s string) bool {
+func validType[S string | []byte](s S) bool {
 	if len(s) < 3 || len(s) > 250 || s[0] < 'a' || s[0] > 'z' || s[len(s)-1] == '-' {
 		return false
 	}
@@ -31,7 +31,7 @@ func validType(s string) bool {
 // to 5 and the RFC 4122 variant, as the OASIS identifier schema requires.
 // The version is not tied to the object kind (SCOs SHOULD use UUIDv5, but
 // producers such as OpenCTI do not always follow this).
-func validUUID(s string) bool {
+func validUUID[S string | []byte](s S) bool {
 	if len(s) != uuidLen {
 		return false
 	}
@@ -60,10 +60,10 @@ func validUUID(s string) bool {
 }
 
 // splitID checks a STIX identifier, type--UUID, and returns its type.
-func splitID(id string) (typ string, ok bool) {
+func splitID[S string | []byte](id S) (typ S, ok bool) {
 	n := len(id) - uuidLen - 2
-	if n < 3 || id[n:n+2] != "--" || !validUUID(id[n+2:]) || !validType(id[:n]) {
-		return "", false
+	if n < 3 || id[n] != '-' || id[n+1] != '-' || !validUUID(id[n+2:]) || !validType(id[:n]) {
+		return typ, false
 	}
 	return id[:n], true
 }

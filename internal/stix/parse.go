@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"time"
-	"unicode/utf8"
 )
 
 // Parse validates one STIX 2.1 object, given as the bytes of a JSON object,
@@ -15,29 +14,16 @@ import (
 //
 // See the package documentation for what is checked.
 func Parse(raw []byte) (*Object, error) {
-	var buf bytes.Buffer
-	buf.Grow(len(raw))
-	if err := json.Compact(&buf, raw); err != nil {
-		return nil, &ValidationError{Reason: "malformed JSON: " + err.Error()}
+	o, compact, err := decodeTop(raw)
+	if err != nil {
+		return nil, err
 	}
-	compact := buf.Bytes()
-	if len(compact) == 0 || compact[0] != '{' {
-		return nil, &ValidationError{Reason: "not a JSON object"}
-	}
-	if !utf8.Valid(compact) {
-		// encoding/json would quietly replace the bad bytes when decoding
-		// but Raw would keep them; JSON must be UTF-8 (RFC 8259).
-		return nil, &ValidationError{Reason: "not valid UTF-8"}
-	}
-	o := &object{}
-	if err := json.Unmarshal(compact, &o.m); err != nil {
-		return nil, &ValidationError{Reason: "malformed JSON: " + err.Error()}
-	}
-	if topLevelKeys(compact) != len(o.m) {
-		// encoding/json keeps the last of duplicate names; another reader
-		// may keep the first, and see a different object.
-		return nil, &ValidationError{Reason: "a property name is given twice"}
-	}
+	return o.validate(compact)
+}
+
+// validate checks the object decoded by decodeTop, whose compact form is
+// compact.
+func (o *object) validate(compact []byte) (*Object, error) {
 	typ, err := o.str("type", true)
 	if err != nil {
 		return nil, err
@@ -99,42 +85,49 @@ func Parse(raw []byte) (*Object, error) {
 	return obj, nil
 }
 
-// topLevelKeys counts the names of a valid JSON object: the colons at
-// depth 1 outside strings.
-func topLevelKeys(b []byte) int {
-	n, depth, inString := 0, 0, false
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if inString {
-			switch c {
-			case '\\':
-				i++
-			case '"':
-				inString = false
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString = true
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-		case ':':
-			if depth == 1 {
-				n++
-			}
-		}
+// decodeTop checks that raw is one JSON object in UTF-8 with unique
+// property names, and returns it decoded to its top level, with its
+// compact form (a copy: the caller may reuse raw), into which the
+// property values point.
+func decodeTop(raw []byte) (*object, []byte, error) {
+	// Scan a copy, so that in the common case, compact input, the
+	// property values already point into what becomes Raw.
+	compact := bytes.Clone(raw)
+	o := &object{props: props{data: compact, list: make([]prop, 0, propsIndexed)}}
+	s := scanner{data: compact, maxDepth: maxNesting, top: &o.props}
+	start := s.document()
+	switch {
+	case start == scanFail:
+		return nil, nil, &ValidationError{Reason: "malformed JSON: " + syntaxError(raw)}
+	case raw[start] != '{':
+		return nil, nil, &ValidationError{Reason: "not a JSON object"}
+	case s.badUTF8:
+		// encoding/json would quietly replace the bad bytes when decoding
+		// but Raw would keep them; JSON must be UTF-8 (RFC 8259).
+		return nil, nil, &ValidationError{Reason: "not valid UTF-8"}
 	}
-	return n
+	if s.space {
+		var buf bytes.Buffer
+		buf.Grow(len(raw))
+		_ = json.Compact(&buf, raw) // cannot fail: raw is valid JSON
+		compact = buf.Bytes()
+		o.props.reset(compact)
+		s = scanner{data: compact, maxDepth: maxNesting, top: &o.props}
+		s.document()
+	}
+	if s.dupName {
+		// encoding/json keeps the last of duplicate names; another reader
+		// may keep the first, and see a different object.
+		return nil, nil, &ValidationError{Reason: "a property name is given twice"}
+	}
+	return o, compact, nil
 }
 
 // object is one STIX object decoded to its top level, with helpers that
 // decode a property on demand and phrase errors against it.
 type object struct {
-	typ string
-	m   map[string]json.RawMessage
+	typ   string
+	props props
 
 	// The extensions dictionary, decoded once on first use.
 	exts     map[string]map[string]json.RawMessage
@@ -146,7 +139,7 @@ func (o *object) errf(prop, format string, args ...any) *ValidationError {
 	return &ValidationError{Type: o.typ, Property: prop, Reason: fmt.Sprintf(format, args...)}
 }
 
-func (o *object) has(p string) bool { _, ok := o.m[p]; return ok }
+func (o *object) has(p string) bool { _, ok := o.props.get(p); return ok }
 
 // reservedProperties are names STIX 2.1 reserves (section 3.1 note and the
 // OASIS schemas); an object must not use them.
@@ -157,7 +150,8 @@ var reservedProperties = []string{"severity", "action", "username", "phone_numbe
 // are prohibited). Generic _ref and _refs properties must hold identifiers
 // (section 2.5 and 3.1); specific target types are checked per type.
 func (o *object) checkNames() error {
-	for k, v := range o.m {
+	for i, p := range o.props.list {
+		k, v := p.name, o.props.value(i)
 		switch {
 		case !validPropertyName(k):
 			return o.errf(k, "not a valid property name (want 3-250 of a-z, 0-9, _)")
@@ -183,7 +177,7 @@ func (o *object) checkNames() error {
 
 // decode unmarshals property p into v, reporting whether it was present.
 func (o *object) decode(p string, v any, want string) (bool, error) {
-	raw, ok := o.m[p]
+	raw, ok := o.props.get(p)
 	if !ok {
 		return false, nil
 	}
@@ -194,7 +188,7 @@ func (o *object) decode(p string, v any, want string) (bool, error) {
 }
 
 func (o *object) str(p string, required bool) (string, error) {
-	raw, ok := o.m[p]
+	raw, ok := o.props.get(p)
 	if !ok {
 		if required {
 			return "", o.errf(p, "required")
@@ -210,7 +204,7 @@ func (o *object) str(p string, required bool) (string, error) {
 }
 
 func (o *object) strList(p string) ([]string, error) {
-	raw, ok := o.m[p]
+	raw, ok := o.props.get(p)
 	if !ok {
 		return nil, nil
 	}
@@ -227,49 +221,105 @@ func (o *object) strList(p string) ([]string, error) {
 // b is known to be valid JSON, so the bytes between the quotes are the
 // string.
 func plainString(b []byte) (s string, rest []byte, ok bool) {
+	v, rest, ok := plainBytes(b)
+	return string(v), rest, ok
+}
+
+// plainBytes is plainString without the copy.
+func plainBytes(b []byte) (s, rest []byte, ok bool) {
 	if len(b) < 2 || b[0] != '"' {
-		return "", b, false
+		return nil, b, false
 	}
 	for i := 1; i < len(b); i++ {
 		switch b[i] {
 		case '\\':
-			return "", b, false
+			return nil, b, false
 		case '"':
-			return string(b[1:i]), b[i+1:], true
+			return b[1:i], b[i+1:], true
 		}
 	}
-	return "", b, false
+	return nil, b, false
 }
 
 // plainStringList is plainString for a compact list of strings.
 func plainStringList(b []byte) ([]string, bool) {
-	if len(b) < 2 || b[0] != '[' || b[1] == ']' {
+	if !isPlainStringList(b) {
 		return nil, false
 	}
 	var l []string
+	for rest := b; len(rest) > 1; {
+		var s []byte
+		s, rest = nextPlain(rest)
+		l = append(l, string(s))
+	}
+	return l, true
+}
+
+// isPlainStringList reports whether b is a compact, non-empty list of
+// strings without escapes, which nextPlain reads.
+func isPlainStringList(b []byte) bool {
+	if len(b) < 2 || b[0] != '[' || b[1] == ']' {
+		return false
+	}
 	for b = b[1:]; ; b = b[1:] {
-		s, rest, ok := plainString(b)
+		_, rest, ok := plainBytes(b)
 		if !ok || len(rest) == 0 {
-			return nil, false
+			return false
 		}
-		l = append(l, s)
 		b = rest
 		if b[0] == ']' {
-			return l, len(b) == 1
+			return len(b) == 1
 		}
 		if b[0] != ',' {
-			return nil, false
+			return false
 		}
 	}
 }
 
+// nextPlain returns the next string of a list isPlainStringList accepted,
+// given the list from the '[' or ',' before the string, and the rest from
+// the ',' or ']' after it.
+func nextPlain(b []byte) (s, rest []byte) {
+	end := 2 + bytes.IndexByte(b[2:], '"')
+	return b[2:end], b[end+1:]
+}
+
+// isStr is str for a value that is not needed, without copying it.
+func (o *object) isStr(p string, required bool) error {
+	raw, ok := o.props.get(p)
+	switch {
+	case !ok && required:
+		return o.errf(p, "required")
+	case !ok || raw[0] == '"' || string(raw) == "null":
+		// encoding/json decodes any valid string, and null leaves a
+		// string as it was.
+		return nil
+	}
+	return o.errf(p, "want a string")
+}
+
+// isStrList is strList for a value that is not needed.
+func (o *object) isStrList(p string) error {
+	if raw, ok := o.props.get(p); !ok || isPlainStringList(raw) {
+		return nil
+	}
+	_, err := o.strList(p)
+	return err
+}
+
 func (o *object) boolean(p string) (v, ok bool, err error) {
+	if !o.has(p) {
+		return false, false, nil
+	}
 	ok, err = o.decode(p, &v, "true or false")
 	return v, ok, err
 }
 
 // integer reads an integer property within [lo, hi].
 func (o *object) integer(p string, lo, hi int64) (int64, bool, error) {
+	if !o.has(p) {
+		return 0, false, nil
+	}
 	var n json.Number
 	ok, err := o.decode(p, &n, "an integer")
 	if !ok || err != nil {
@@ -284,6 +334,9 @@ func (o *object) integer(p string, lo, hi int64) (int64, bool, error) {
 
 // number reads a number property within [lo, hi].
 func (o *object) number(p string, lo, hi float64) (float64, bool, error) {
+	if !o.has(p) {
+		return 0, false, nil
+	}
 	var v float64
 	ok, err := o.decode(p, &v, "a number")
 	if ok && err == nil && (v < lo || v > hi) {
@@ -293,6 +346,14 @@ func (o *object) number(p string, lo, hi float64) (float64, bool, error) {
 }
 
 func (o *object) timestamp(p string, required bool) (time.Time, error) {
+	if raw, _ := o.props.get(p); len(raw) > 0 && raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+		// The common case: a string without escapes, read in place.
+		t, err := parseTimestamp([]byte(raw[1 : len(raw)-1]))
+		if err != nil {
+			return time.Time{}, o.errf(p, "%v", err)
+		}
+		return t, nil
+	}
 	s, err := o.str(p, required)
 	if err != nil || s == "" && !o.has(p) {
 		return time.Time{}, err
@@ -356,6 +417,25 @@ type refRule struct {
 }
 
 func (o *object) checkRefs(r refRule) error {
+	raw, ok := o.props.get(r.prop)
+	if !ok {
+		return nil
+	}
+	// The common case, references without escapes, is read in place.
+	if !r.list {
+		if s, rest, ok := plainBytes(raw); ok && len(rest) == 0 {
+			return checkRef(o, r, s)
+		}
+	} else if isPlainStringList(raw) {
+		for rest := []byte(raw); len(rest) > 1; {
+			var s []byte
+			s, rest = nextPlain(rest)
+			if err := checkRef(o, r, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	var refs []string
 	if r.list {
 		var err error
@@ -364,23 +444,39 @@ func (o *object) checkRefs(r refRule) error {
 		}
 	} else {
 		s, err := o.str(r.prop, false)
-		if err != nil || !o.has(r.prop) {
+		if err != nil {
 			return err
 		}
 		refs = []string{s}
 	}
 	for _, ref := range refs {
-		t, ok := splitID(ref)
-		switch {
-		case !ok:
-			return o.errf(r.prop, "%.80q is not a STIX identifier", ref)
-		case len(r.to) > 0 && !slices.Contains(r.to, t):
-			return o.errf(r.prop, "%.80q: want a reference to %s", ref, orList(r.to))
-		case slices.Contains(r.not, t):
-			return o.errf(r.prop, "%.80q: must not refer to a %s", ref, t)
+		if err := checkRef(o, r, ref); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+func checkRef[S string | []byte](o *object, r refRule, ref S) error {
+	t, ok := splitID(ref)
+	switch {
+	case !ok:
+		return o.errf(r.prop, "%.80q is not a STIX identifier", string(ref))
+	case len(r.to) > 0 && !containsType(r.to, t):
+		return o.errf(r.prop, "%.80q: want a reference to %s", string(ref), orList(r.to))
+	case containsType(r.not, t):
+		return o.errf(r.prop, "%.80q: must not refer to a %s", string(ref), string(t))
+	}
+	return nil
+}
+
+func containsType[S string | []byte](types []string, t S) bool {
+	for _, x := range types {
+		if x == string(t) {
+			return true
+		}
+	}
+	return false
 }
 
 func orList(types []string) string {

@@ -200,11 +200,11 @@ func seen(o *object) error { return o.timeOrder("first_seen", "last_seen", false
 
 func checkIndicator(o *object) error {
 	for _, p := range []string{"pattern", "pattern_type", "pattern_version"} {
-		if _, err := o.str(p, false); err != nil {
+		if err := o.isStr(p, false); err != nil {
 			return err
 		}
 	}
-	if _, err := o.strList("indicator_types"); err != nil {
+	if err := o.isStrList("indicator_types"); err != nil {
 		return err
 	}
 	return firstErr(o.timeOrder("valid_from", "valid_until", true), o.killChainPhases())
@@ -290,7 +290,7 @@ func checkSighting(o *object) error {
 
 func checkExtensionDefinition(o *object) error {
 	for _, p := range []string{"name", "schema", "version"} {
-		if _, err := o.str(p, true); err != nil {
+		if err := o.isStr(p, true); err != nil {
 			return err
 		}
 	}
@@ -303,7 +303,7 @@ func checkExtensionDefinition(o *object) error {
 			return o.errf("extension_types", "%.40q is not one of %q", t, extensionTypes)
 		}
 	}
-	if _, err := o.strList("extension_properties"); err != nil {
+	if err := o.isStrList("extension_properties"); err != nil {
 		return err
 	}
 	if o.has("extension_properties") && !slices.Contains(types, "toplevel-property-extension") {
@@ -495,7 +495,7 @@ func checkEmailMessage(o *object) error {
 }
 
 func checkNetworkTraffic(o *object) error {
-	if _, err := o.strList("protocols"); err != nil {
+	if err := o.isStrList("protocols"); err != nil {
 		return err
 	}
 	if err := o.atLeastOne("src_ref", "dst_ref"); err != nil {
@@ -521,8 +521,8 @@ func checkNetworkTraffic(o *object) error {
 var scoCommon = []string{"type", "id", "spec_version", "object_marking_refs", "granular_markings", "defanged"}
 
 func scoHasProperty(o *object) error {
-	for k := range o.m {
-		if !slices.Contains(scoCommon, k) {
+	for _, p := range o.props.list {
+		if !slices.Contains(scoCommon, p.name) {
 			return nil
 		}
 	}

@@ -33,6 +33,20 @@ const (
 // several faults, the depth is reported first, then the first fault in
 // the body.
 func ParseEnvelope(body []byte, lim Limits) ([]json.RawMessage, error) {
+	env, err := ReadEnvelope(body, lim)
+	return env.Objects, err
+}
+
+// Envelope is a TAXII 2.1 envelope as a client reads it.
+type Envelope struct {
+	Objects []json.RawMessage
+	More    bool
+	Next    string
+}
+
+// ReadEnvelope is ParseEnvelope for clients: it also returns the
+// envelope's more and next properties.
+func ReadEnvelope(body []byte, lim Limits) (Envelope, error) {
 	if lim.MaxObjects <= 0 {
 		lim.MaxObjects = defaultMaxObjects
 	}
@@ -44,23 +58,24 @@ func ParseEnvelope(body []byte, lim Limits) ([]json.RawMessage, error) {
 		// The scan stops at the first fault; too deep a body is reported
 		// as such wherever its depth is, even after a syntax error.
 		if derr := checkDepth(body, lim.MaxDepth); derr != nil {
-			return nil, derr
+			return Envelope{}, derr
 		}
-		return nil, err
+		return Envelope{}, err
 	}
 	if e.typ != nil {
 		if *e.typ != "bundle" {
-			return nil, fmt.Errorf("%w: top-level type %.64q: want a bundle or an envelope", ErrNotEnvelope, *e.typ)
+			return Envelope{}, fmt.Errorf("%w: top-level type %.64q: want a bundle or an envelope", ErrNotEnvelope, *e.typ)
 		}
 		if e.id == nil {
-			return nil, fmt.Errorf("%w: bundle without id", ErrNotEnvelope)
+			return Envelope{}, fmt.Errorf("%w: bundle without id", ErrNotEnvelope)
 		}
 		if t, ok := splitID(*e.id); !ok || t != "bundle" {
-			return nil, fmt.Errorf("%w: bundle id %.80q: want bundle--<uuid>", ErrNotEnvelope, *e.id)
+			return Envelope{}, fmt.Errorf("%w: bundle id %.80q: want bundle--<uuid>", ErrNotEnvelope, *e.id)
 		}
 	}
+	env := Envelope{More: e.more, Next: e.next}
 	if len(e.spans) == 0 {
-		return nil, nil
+		return env, nil
 	}
 	// One copy for all objects; each capped so that appending to one
 	// cannot overwrite the next.
@@ -70,7 +85,8 @@ func ParseEnvelope(body []byte, lim Limits) ([]json.RawMessage, error) {
 	for i, sp := range e.spans {
 		objects[i] = buf[sp[0]-lo : sp[1]-lo : sp[1]-lo]
 	}
-	return objects, nil
+	env.Objects = objects
+	return env, nil
 }
 
 // envelope is the state of ParseEnvelope's scan of a body.
@@ -80,6 +96,8 @@ type envelope struct {
 
 	spans   [][2]int // the objects, as offsets into the body
 	typ, id *string
+	more    bool
+	next    string
 }
 
 // split scans the body and records its objects, type and id. It reports
@@ -124,9 +142,19 @@ func (e *envelope) split() error {
 			i, err = e.objects(v0)
 		case "type", "id":
 			i, err = e.str(v0, key)
+		case "more", "next":
+			// Read for clients (ReadEnvelope); a bad value is no reason
+			// to refuse the objects.
+			if i = s.value(v0, 1); i == scanFail {
+				err = e.malformed()
+			} else if key == "more" {
+				_ = json.Unmarshal(b[v0:i], &e.more)
+			} else {
+				_ = json.Unmarshal(b[v0:i], &e.next)
+			}
 		default:
-			// more, next, spec_version (STIX 2.0 bundles) and anything
-			// else are not needed to ingest the objects.
+			// spec_version (STIX 2.0 bundles) and anything else are not
+			// needed to ingest the objects.
 			if i = s.value(v0, 1); i == scanFail {
 				err = e.malformed()
 			}

@@ -118,3 +118,29 @@ func BenchmarkParseEnvelope(b *testing.B) {
 	}
 	b.ReportMetric(float64(n*b.N)/time.Since(start).Seconds(), "objects/s")
 }
+
+func TestReadEnvelope(t *testing.T) {
+	tests := []struct {
+		name     string
+		body     string
+		wantN    int
+		wantMore bool
+		wantNext string
+	}{
+		{"page", `{"more":true,"next":"abc","objects":[{"a":1},{"b":2}]}`, 2, true, "abc"},
+		{"last page", `{"objects":[{"a":1}],"more":false}`, 1, false, ""},
+		{"empty", `{}`, 0, false, ""},
+		{"bad more ignored", `{"more":"yes","objects":[{"a":1}]}`, 1, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, err := stix.ReadEnvelope([]byte(tt.body), stix.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(env.Objects) != tt.wantN || env.More != tt.wantMore || env.Next != tt.wantNext {
+				t.Errorf("got %d objects, more %v, next %q; want %d, %v, %q", len(env.Objects), env.More, env.Next, tt.wantN, tt.wantMore, tt.wantNext)
+			}
+		})
+	}
+}

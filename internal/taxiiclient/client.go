@@ -22,6 +22,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/entente/entente/internal/stix"
 )
 
 // MediaType is the TAXII 2.1 media type.
@@ -84,7 +86,8 @@ type StatusDetail struct {
 }
 
 // Do sends a request to a path under the API root and decodes a JSON
-// answer into out (when out is not nil). It returns the response headers.
+// answer into out (when out is not nil; a *[]byte receives the body as it
+// is). It returns the response headers.
 func (c *Client) Do(ctx context.Context, method, path string, q url.Values, body []byte, out any) (http.Header, error) {
 	u := strings.TrimSuffix(c.APIRoot, "/") + "/" + strings.TrimPrefix(path, "/")
 	if len(q) > 0 {
@@ -128,6 +131,10 @@ func (c *Client) Do(ctx context.Context, method, path string, q url.Values, body
 		_ = json.Unmarshal(data, e)
 		return resp.Header, e
 	}
+	if raw, ok := out.(*[]byte); ok {
+		*raw = data // the caller decodes
+		return resp.Header, nil
+	}
 	if out != nil && len(data) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
 			return resp.Header, fmt.Errorf("taxii: decoding %s %s: %w", method, path, err)
@@ -139,9 +146,19 @@ func (c *Client) Do(ctx context.Context, method, path string, q url.Values, body
 // Objects reads one page of a collection's objects.
 func (c *Client) Objects(ctx context.Context, collection string, q url.Values) (Page, error) {
 	var p Page
-	h, err := c.Do(ctx, http.MethodGet, "collections/"+collection+"/objects/", q, nil, &p.Envelope)
+	var raw []byte
+	h, err := c.Do(ctx, http.MethodGet, "collections/"+collection+"/objects/", q, nil, &raw)
 	if err != nil {
 		return p, err
+	}
+	if len(raw) > 0 {
+		// stix.ReadEnvelope splits the page in one pass; encoding/json
+		// would scan it twice and copy every object.
+		env, err := stix.ReadEnvelope(raw, stix.Limits{MaxObjects: 1 << 20, MaxDepth: 1000})
+		if err != nil {
+			return p, fmt.Errorf("taxii: reading objects page: %w", err)
+		}
+		p.Envelope = Envelope{More: env.More, Next: env.Next, Objects: env.Objects}
 	}
 	p.DateAddedFirst = h.Get("X-TAXII-Date-Added-First")
 	p.DateAddedLast = h.Get("X-TAXII-Date-Added-Last")

@@ -54,6 +54,13 @@ const (
 	DefaultPruneInterval   = time.Hour
 )
 
+// GCPercent is the garbage collector setting entente uses unless GOGC is
+// set. A node allocates a page's worth of bytes for every page it serves
+// and keeps little live data, so at Go's default of 100 the collector runs
+// several times per page; at 400 a paged read costs about half (see
+// BENCHMARKS.md), for a heap at most five times the live data.
+const GCPercent = 400
+
 // Config says how to assemble a node.
 type Config struct {
 	// Dir is the data directory. Required; created (mode 0700) if missing.

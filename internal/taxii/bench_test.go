@@ -19,12 +19,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/entente/entente/internal/auth"
+	"github.com/entente/entente/internal/node"
 	"github.com/entente/entente/internal/stix"
 	"github.com/entente/entente/internal/store"
 	"github.com/entente/entente/internal/store/postgres"
@@ -56,6 +58,10 @@ type benchNode struct {
 
 func newBenchNode(b *testing.B, backend string) *benchNode {
 	b.Helper()
+	if _, ok := os.LookupEnv("GOGC"); !ok {
+		// The collector setting of entente serve, which this process stands for.
+		b.Cleanup(func(old int) func() { return func() { debug.SetGCPercent(old) } }(debug.SetGCPercent(node.GCPercent)))
+	}
 	ctx := context.Background()
 	var st store.Store
 	var err error

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -222,6 +223,9 @@ func (s *Server) writeBody(w http.ResponseWriter, status int, b []byte) {
 	h.Set("Content-Type", MediaType)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
+	// The whole body is in hand: saying its length spares chunking and
+	// lets clients allocate once.
+	h.Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }

@@ -119,10 +119,17 @@ func (c *Client) Do(ctx context.Context, method, path string, q url.Values, body
 	if limit <= 0 {
 		limit = 256 << 20
 	}
-	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	if err != nil {
+	if resp.ContentLength > limit {
+		return nil, fmt.Errorf("taxii: response larger than %d bytes", limit)
+	}
+	var buf bytes.Buffer
+	if resp.ContentLength > 0 {
+		buf.Grow(int(resp.ContentLength) + bytes.MinRead) // one allocation, not a doubling series
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1)); err != nil {
 		return nil, err
 	}
+	data := buf.Bytes()
 	if int64(len(data)) > limit {
 		return nil, fmt.Errorf("taxii: response larger than %d bytes", limit)
 	}

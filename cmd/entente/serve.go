@@ -90,6 +90,8 @@ func announceUsers(ctx context.Context, e *env, n *node.Node, seed bool, data st
 		}
 		if !res.Seeded {
 			fmt.Fprintln(e.stderr, "entente: --demo: the node already has organizations; nothing seeded")
+			fmt.Fprintf(e.stderr, "entente: the demo admin's token was shown on the first start; for a new one run\n"+
+				"entente:   entente token add --data %s %s\n", data, demo.Admin)
 		} else {
 			fmt.Fprintf(e.stderr, "entente: demo data seeded: %d organizations, %d users, %d collections, %d objects (%d data entries left out as invalid)\n",
 				res.Orgs, res.Users, res.Collections, res.Objects, res.Skipped)

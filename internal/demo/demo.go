@@ -97,7 +97,8 @@ var users = []auth.User{
 	{Name: "harbour-compliance", Org: "harbour-exchange", Role: auth.RoleReader},
 }
 
-const admin = "nl-admin"
+// Admin is the demo node's administrator, whose token serve --demo prints.
+const Admin = "nl-admin"
 
 // Collection titles.
 const (
@@ -131,7 +132,7 @@ func Seed(ctx context.Context, st store.Store, now time.Time, rnd io.Reader) (Re
 		rnd = rand.Reader
 	}
 	now = now.UTC().Truncate(time.Millisecond)
-	s := &seeder{st: st, now: now, rnd: rnd, res: Result{Seeded: true, Admin: admin, CollectionIDs: map[string]string{}}}
+	s := &seeder{st: st, now: now, rnd: rnd, res: Result{Seeded: true, Admin: Admin, CollectionIDs: map[string]string{}}}
 	for _, step := range []func(context.Context) error{s.accounts, s.families, s.wallets, s.caseFile} {
 		if err := step(ctx); err != nil {
 			return Result{}, err
@@ -161,7 +162,7 @@ func (s *seeder) accounts(ctx context.Context) error {
 		}
 		s.res.Users++
 	}
-	secret, tok, err := auth.NewToken(s.rnd, admin, s.now, 0)
+	secret, tok, err := auth.NewToken(s.rnd, Admin, s.now, 0)
 	if err != nil {
 		return err
 	}

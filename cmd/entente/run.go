@@ -52,6 +52,10 @@ func commands() []command {
 		{"collection add", "", "add a collection and print its id", collectionAddFlags},
 		{"collection list", "", "list collections", collectionListFlags},
 		{"sim generate", "", "generate a synthetic Bitcoin economy with ground truth", simGenerateFlags},
+		{"chain ingest", "", "index Bitcoin Core block files into DIR/chain, clustering addresses", chainIngestFlags},
+		{"chain stats", "", "print the chain index's counts", chainStatsFlags},
+		{"chain address", "ADDR", "print an address's outputs, balance and cluster", chainAddressFlags},
+		{"chain cluster", "ADDR", "print the addresses clustered with an address", chainClusterFlags},
 	}
 }
 

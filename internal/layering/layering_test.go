@@ -17,6 +17,7 @@ var rules = []struct {
 }{
 	{"internal/stix", []string{"internal/store", "internal/taxii", "internal/node", "internal/auth"}},
 	{"internal/auth", []string{"internal/store", "internal/taxii", "internal/node"}},
+	{"internal/cluster", []string{"internal/store", "internal/taxii", "internal/node", "internal/stix", "internal/auth", "internal/chainindex"}},
 	{"internal/chain", []string{"internal/store", "internal/taxii", "internal/node", "internal/stix", "internal/auth"}},
 	{"internal/store", []string{"internal/taxii", "internal/node"}},
 	{"internal/taxii", []string{"internal/store/sqlite", "internal/store/postgres", "internal/node"}},
@@ -53,7 +54,7 @@ func TestLayering(t *testing.T) {
 						t.Errorf("%s depends on %s", r.pkg, d)
 					}
 				}
-				if r.pkg == "internal/stix" || r.pkg == "internal/auth" || r.pkg == "internal/chain" {
+				if r.pkg == "internal/stix" || r.pkg == "internal/auth" || r.pkg == "internal/chain" || r.pkg == "internal/cluster" {
 					for _, f := range domainForbiddenStd {
 						// database/sql/driver is allowed: uuid implements its Valuer.
 						if d == f || (strings.HasPrefix(d, f+"/") && d != "database/sql/driver") {

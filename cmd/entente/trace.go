@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/entente/entente/internal/chainindex"
+	"github.com/entente/entente/internal/trace"
+)
+
+// Bounds on what a trace command reads from outside.
+const (
+	maxTraceStarts = 100_000  // outputs of one start address or transaction
+	maxLabelBytes  = 64 << 20 // a --labels file
+	maxLabelLine   = 4096
+)
+
+func chainTraceFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+	data, netName := chainFlags(fs)
+	from := fs.String("from", "", "start: an address (all it received), a txid (all its outputs) or txid:n (required)")
+	dirName := fs.String("direction", "forward", "forward (where the money went) or backward (where it came from)")
+	policyName := fs.String("policy", "fifo", "taint policy: fifo, lifo, haircut or poison")
+	depth := fs.Int("depth", 10, "most transactions followed from the start, 1 to 1000")
+	minValue := fs.Int64("min-value", 1, "smallest tainted value followed, in satoshis")
+	fanout := fs.Int("fanout", 100, "most outputs followed per transaction, the most tainted first")
+	maxNodes := fs.Int("max-nodes", 100_000, "most transactions visited")
+	labelsPath := fs.String("labels", "", "CSV file of address,entity,category lines: attributed addresses to stop at (optional)")
+	asJSON := fs.Bool("json", false, "print JSON (with the graph of nodes and edges)")
+	return func(ctx context.Context, e *env, args []string) error {
+		if err := exactArgs("chain trace", args); err != nil {
+			return err
+		}
+		if *from == "" {
+			return usagef("chain trace: --from is required")
+		}
+		spec, err := trace.ParseSpec(*from)
+		if err != nil {
+			return usagef("chain trace: --from: %v", err)
+		}
+		opts := trace.Options{MaxDepth: *depth, MinValue: *minValue, MaxFanout: *fanout, MaxNodes: *maxNodes}
+		if opts.Direction, err = trace.ParseDirection(*dirName); err != nil {
+			return usagef("chain trace: --direction: %v", err)
+		}
+		if opts.Policy, err = trace.ParsePolicy(*policyName); err != nil {
+			return usagef("chain trace: --policy: %v", err)
+		}
+		if *depth < 1 || *fanout < 1 || *maxNodes < 1 || *minValue < 1 {
+			return usagef("chain trace: --depth, --fanout, --max-nodes and --min-value must be at least 1")
+		}
+		ix, err := openChainIndex(ctx, "chain trace", *data, *netName, true, nil)
+		if err != nil {
+			return err
+		}
+		defer ix.Close()
+		if *labelsPath != "" {
+			l, err := readLabels(ix, *labelsPath)
+			if err != nil {
+				return fmt.Errorf("chain trace: %w", err)
+			}
+			if opts.Labels, err = trace.ClusterLabels(ix, l); err != nil {
+				return fmt.Errorf("chain trace: %w", err)
+			}
+		}
+		starts, err := ix.TraceStarts(spec, maxTraceStarts)
+		if err != nil {
+			return fmt.Errorf("chain trace: %w", err)
+		}
+		r, err := trace.Trace(ctx, ix, starts, opts)
+		if errors.Is(err, trace.ErrBadOptions) {
+			return usagef("chain trace: %v", err)
+		}
+		if err != nil {
+			return fmt.Errorf("chain trace: %w", err)
+		}
+		if *asJSON {
+			return writeJSON(e.stdout, r)
+		}
+		printTrace(e.stdout, *from, r)
+		return nil
+	}
+}
+
+func printTrace(w io.Writer, from string, r trace.Result) {
+	fmt.Fprintf(w, "%s %s by %s: %d sat in %d outputs, %d transactions visited\n",
+		from, r.Direction, r.Policy, r.Total, len(r.Start), r.TxsVisited)
+	fmt.Fprintf(w, "attributed %d, unspent %d, stopped at limits %d", r.Attributed, r.Unspent, r.Stopped)
+	if r.Truncated {
+		fmt.Fprint(w, " (node limit reached)")
+	}
+	fmt.Fprintln(w)
+	for _, en := range r.Entities {
+		fmt.Fprintf(w, "  %s (%s): %d sat in %d outputs, heights %d..%d, %d paths\n",
+			en.Entity, en.Category, en.Value, en.Arrivals, en.FirstHeight, en.LastHeight, len(en.Paths))
+	}
+}
+
+// readLabels reads address,entity,category lines; blank lines and lines
+// starting with # are skipped, unknown addresses too (tags name addresses
+// a chain may never have used).
+func readLabels(ix *chainindex.Index, path string) (trace.Labels, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(io.LimitReader(f, maxLabelBytes+1))
+	sc.Buffer(make([]byte, 0, 1024), maxLabelLine)
+	l := trace.Labels{}
+	var read int64
+	for n := 1; sc.Scan(); n++ {
+		read += int64(len(sc.Bytes())) + 1
+		if read > maxLabelBytes {
+			return nil, fmt.Errorf("%s: larger than %d bytes", path, maxLabelBytes)
+		}
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || line[0] == '#' {
+			continue
+		}
+		fields := strings.Split(line, ",")
+		if len(fields) != 3 || fields[1] == "" || fields[2] == "" {
+			return nil, fmt.Errorf("%s:%d: want address,entity,category", path, n)
+		}
+		id, err := ix.LookupAddress(fields[0])
+		if errors.Is(err, chainindex.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
+		}
+		l[id] = trace.Label{Entity: fields[1], Category: fields[2]}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return l, nil
+}

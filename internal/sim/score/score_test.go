@@ -1,0 +1,114 @@
+package score
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/entente/entente/internal/chain"
+	"github.com/entente/entente/internal/chainindex"
+	"github.com/entente/entente/internal/sim"
+)
+
+// economy generates a small economy and ingests it into a real index.
+func economy(t *testing.T, seed uint64, txs int) (truth string, ix *chainindex.Index) {
+	t.Helper()
+	ctx := context.Background()
+	truth = t.TempDir()
+	if _, err := sim.Generate(ctx, truth, sim.Config{Seed: seed, Txs: txs, TxsPerBlock: 200, Individuals: 1000, Network: &chaincfg.MainNetParams}); err != nil {
+		t.Fatal(err)
+	}
+	net, err := chain.ParseNetwork("mainnet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, err = chainindex.Open(ctx, chainindex.Config{Dir: t.TempDir(), Network: net, CommitEvery: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ix.Close() })
+	src, err := chainindex.OpenSource(filepath.Join(truth, "blocks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Ingest(ctx, src); err != nil {
+		t.Fatal(err)
+	}
+	return truth, ix
+}
+
+// TestScoreEconomy scores the multi-input heuristic on a generated
+// economy end to end.
+func TestScoreEconomy(t *testing.T) {
+	truth, ix := economy(t, 7, 20_000)
+	rep, err := Score(context.Background(), Config{Truth: truth, Index: ix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Clustering) != 1 || rep.Clustering[0].Heuristics != "multi-input" {
+		t.Fatalf("rows %+v, want one multi-input row", rep.Clustering)
+	}
+	r := rep.Clustering[0]
+	t.Logf("%+v", rep)
+	st, _ := ix.Stats()
+	checks := []struct {
+		name string
+		ok   bool
+	}{
+		{"precision >= 0.99", r.Precision >= 0.99},
+		{"some pairs merged", r.PredictedPairs > 0 && r.TruePositives > 0},
+		{"recall within (0, 1]", r.Recall > 0 && r.Recall <= 1},
+		{"co-spending recall >= plain recall", r.CoSpending.Recall >= r.Recall},
+		{"reachable recall >= co-spending recall", r.Reachable.Recall >= r.CoSpending.Recall},
+		{"reachable recall >= 0.9", r.Reachable.Recall >= 0.9},
+		{"every indexed address scored", r.Addresses == rep.IndexedAddresses && rep.IndexedAddresses == st.Addresses},
+		{"truth has more addresses than the index", rep.TruthAddresses >= rep.IndexedAddresses},
+		{"recall by kind has exchanges and individuals", r.ByKind["exchange"].TruePairs > 0 && r.ByKind["individual"].TruePairs > 0},
+		{"CoinJoins in the truth", rep.TruthCoinJoins > 0 && rep.CoinJoinsSkipped >= rep.TruthCoinJoins},
+		{"tracing said to be missing", rep.Tracing == TracingNote},
+	}
+	for _, c := range checks {
+		if !c.ok {
+			t.Errorf("%s: not so in %+v", c.name, r)
+		}
+	}
+}
+
+func TestScoreErrors(t *testing.T) {
+	truth, ix := economy(t, 3, 1_000)
+	other, _ := economy(t, 4, 1_000)
+	bad := t.TempDir()
+	os.MkdirAll(filepath.Join(bad, "truth"), 0o755)
+	os.WriteFile(filepath.Join(bad, "truth", "txs.csv"), []byte("txid,height,behaviour,entity_id\n"), 0o644)
+	os.WriteFile(filepath.Join(bad, "truth", "entities.csv"), []byte("entity_id,kind,name\n1,founder,F\n"), 0o644)
+	os.WriteFile(filepath.Join(bad, "truth", "addresses.csv"), []byte("address,entity_id\n1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa,x\n"), 0o644)
+	tests := []struct {
+		name    string
+		cfg     Config
+		wantIs  error
+		wantMsg string
+	}{
+		{name: "no truth dir", cfg: Config{Truth: t.TempDir(), Index: ix}, wantIs: os.ErrNotExist},
+		{name: "bad truth", cfg: Config{Truth: bad, Index: ix}, wantIs: ErrTruth},
+		{name: "another economy", cfg: Config{Truth: other, Index: ix}, wantMsg: "truth addresses is in the index"},
+		{name: "missing index", cfg: Config{Truth: truth}, wantMsg: "required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Score(context.Background(), tt.cfg)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+				t.Errorf("err %v, want %v", err, tt.wantIs)
+			}
+			if tt.wantMsg != "" && !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Errorf("err %v, want %q", err, tt.wantMsg)
+			}
+		})
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"path/filepath"
 
+	"github.com/entente/entente/internal/attrib"
 	"github.com/entente/entente/internal/chain"
 	"github.com/entente/entente/internal/chainindex"
 )
@@ -136,7 +137,26 @@ func chainAddressFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 			return err
 		}
 		defer ix.Close()
+		tf, err := openTags(ctx, e, "chain address", *data, true)
+		if err != nil {
+			return err
+		}
+		defer tf.Close()
+		tags := tf.Tags(args[0])
 		a, err := ix.AddressInfo(args[0], *limit)
+		if errors.Is(err, chainindex.ErrNotFound) && len(tags) > 0 {
+			// A sanctioned address is worth knowing about before it is paid.
+			if *asJSON {
+				return writeJSON(e.stdout, struct {
+					Address string       `json:"address"`
+					Indexed bool         `json:"indexed"`
+					Tags    []attrib.Tag `json:"tags"`
+				}{args[0], false, tags})
+			}
+			fmt.Fprintf(e.stdout, "%s: not in the chain index\n", args[0])
+			printTags(e.stdout, tags)
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("chain address: %w", err)
 		}
@@ -149,13 +169,19 @@ func chainAddressFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 			outs = append(outs, oj)
 		}
 		if *asJSON {
+			if tags == nil {
+				tags = []attrib.Tag{}
+			}
 			return writeJSON(e.stdout, struct {
 				chainindex.Address
-				List []outputJSON `json:"outputs"`
-			}{a, outs})
+				Indexed bool         `json:"indexed"`
+				Tags    []attrib.Tag `json:"tags"`
+				List    []outputJSON `json:"outputs"`
+			}{a, true, tags, outs})
 		}
 		fmt.Fprintf(e.stdout, "%s (id %d): received %d, spent %d, balance %d sat in %d outputs; cluster %d of %d addresses\n",
 			a.Address, a.ID, a.Received, a.Spent, a.Balance, a.Outputs, a.Cluster, a.Size)
+		printTags(e.stdout, tags)
 		for _, o := range outs {
 			fmt.Fprintf(e.stdout, "  %s:%d height %d value %d spent_by %s\n", o.TxID, o.Vout, o.Height, o.Value, o.SpentBy)
 		}
@@ -199,16 +225,34 @@ func chainClusterFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 			}
 			members = append(members, s)
 		}
+		tf, err := openTags(ctx, e, "chain cluster", *data, true)
+		if err != nil {
+			return err
+		}
+		defer tf.Close()
+		tags, err := clusterTags(ix, tf, root, members, uint32(len(members)) == size)
+		if err != nil {
+			return fmt.Errorf("chain cluster: %w", err)
+		}
+		groups := attrib.Summarize(tags)
 		if *asJSON {
 			return writeJSON(e.stdout, struct {
-				Address   string   `json:"address"`
-				Cluster   uint32   `json:"cluster"`
-				Size      uint32   `json:"size"`
-				Members   []string `json:"members"`
-				Truncated bool     `json:"truncated"`
-			}{args[0], root, size, members, uint32(len(members)) < size})
+				Address   string         `json:"address"`
+				Cluster   uint32         `json:"cluster"`
+				Size      uint32         `json:"size"`
+				Tags      []attrib.Group `json:"tags"`
+				Members   []string       `json:"members"`
+				Truncated bool           `json:"truncated"`
+			}{args[0], root, size, groups, members, uint32(len(members)) < size})
 		}
 		fmt.Fprintf(e.stdout, "cluster %d: %d addresses\n", root, size)
+		for _, g := range groups {
+			fmt.Fprintf(e.stdout, "  tags: %s", g.Category)
+			if g.Actor != "" {
+				fmt.Fprintf(e.stdout, " actor %q", g.Actor)
+			}
+			fmt.Fprintf(e.stdout, ": %d tags on %d addresses, confidence up to %d\n", g.Tags, g.Addresses, g.MaxConfidence)
+		}
 		for _, m := range members {
 			fmt.Fprintln(e.stdout, m)
 		}

@@ -52,10 +52,15 @@ func commands() []command {
 		{"collection add", "", "add a collection and print its id", collectionAddFlags},
 		{"collection list", "", "list collections", collectionListFlags},
 		{"sim generate", "", "generate a synthetic Bitcoin economy with ground truth", simGenerateFlags},
+		{"sim score", "", "score the chain index's clustering against a synthetic economy's truth", simScoreFlags},
 		{"chain ingest", "", "index Bitcoin Core block files into DIR/chain, clustering addresses", chainIngestFlags},
 		{"chain stats", "", "print the chain index's counts", chainStatsFlags},
 		{"chain address", "ADDR", "print an address's outputs, balance and cluster", chainAddressFlags},
 		{"chain cluster", "ADDR", "print the addresses clustered with an address", chainClusterFlags},
+		{"chain tag import", "PATH...", "import address tags from GraphSense TagPacks or OFAC SDN lists", chainTagImportFlags},
+		{"chain tag add", "ADDR", "tag an address with a category, actor and source", chainTagAddFlags},
+		{"chain tag list", "", "list address tags", chainTagListFlags},
+		{"chain trace", "", "follow funds forward or backward from an address, txid or txid:n", chainTraceFlags},
 	}
 }
 

@@ -2,14 +2,17 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strings"
 
+	"github.com/entente/entente/internal/attrib"
 	"github.com/entente/entente/internal/chainindex"
 	"github.com/entente/entente/internal/trace"
 )
@@ -31,6 +34,7 @@ func chainTraceFlags(fs *flag.FlagSet) func(context.Context, *env, []string) err
 	fanout := fs.Int("fanout", 100, "most outputs followed per transaction, the most tainted first")
 	maxNodes := fs.Int("max-nodes", 100_000, "most transactions visited")
 	labelsPath := fs.String("labels", "", "CSV file of address,entity,category lines: attributed addresses to stop at (optional)")
+	stopAt := fs.String("stop-at", defaultStopCategories, "categories of the node's address tags ('chain tag') where a trace stops; empty for none")
 	asJSON := fs.Bool("json", false, "print JSON (with the graph of nodes and edges)")
 	return func(ctx context.Context, e *env, args []string) error {
 		if err := exactArgs("chain trace", args); err != nil {
@@ -58,11 +62,20 @@ func chainTraceFlags(fs *flag.FlagSet) func(context.Context, *env, []string) err
 			return err
 		}
 		defer ix.Close()
+		l := trace.Labels{}
+		if *stopAt != "" {
+			if l, err = tagLabels(ctx, e, ix, *data, *stopAt); err != nil {
+				return err
+			}
+		}
 		if *labelsPath != "" {
-			l, err := readLabels(ix, *labelsPath)
+			fl, err := readLabels(ix, *labelsPath)
 			if err != nil {
 				return fmt.Errorf("chain trace: %w", err)
 			}
+			maps.Copy(l, fl)
+		}
+		if len(l) > 0 {
 			if opts.Labels, err = trace.ClusterLabels(ix, l); err != nil {
 				return fmt.Errorf("chain trace: %w", err)
 			}
@@ -98,6 +111,49 @@ func printTrace(w io.Writer, from string, r trace.Result) {
 		fmt.Fprintf(w, "  %s (%s): %d sat in %d outputs, heights %d..%d, %d paths\n",
 			en.Entity, en.Category, en.Value, en.Arrivals, en.FirstHeight, en.LastHeight, len(en.Paths))
 	}
+}
+
+// defaultStopCategories are where funds can be frozen or leave the chain's
+// view: services that hold customers' coins, and sanctioned entities.
+// Perpetrators' own categories (ransomware, scam, hack) are followed
+// through, not stopped at.
+const defaultStopCategories = "exchange,mixer,darknet_market,gambling,service,defi,sanctioned"
+
+// tagLabels turns the node's address tags in the given categories into
+// trace labels: the entity is the tag's actor, else its label, else its
+// category; of several tags on one address the most confident wins.
+func tagLabels(ctx context.Context, e *env, ix *chainindex.Index, data, categories string) (trace.Labels, error) {
+	want := map[attrib.Category]bool{}
+	for _, c := range strings.Split(categories, ",") {
+		cat, ok := attrib.ParseCategory(strings.TrimSpace(c))
+		if !ok {
+			return nil, usagef("chain trace: --stop-at: unknown category %q", c)
+		}
+		want[cat] = true
+	}
+	tf, err := openTags(ctx, e, "chain trace", data, true)
+	if err != nil {
+		return nil, err
+	}
+	defer tf.Close()
+	l := trace.Labels{}
+	conf := map[uint32]int{}
+	for t := range tf.All() {
+		if !want[t.Category] {
+			continue
+		}
+		id, err := ix.LookupAddress(t.Address)
+		if err != nil {
+			continue // tags name addresses this chain may never have used
+		}
+		if c, seen := conf[id]; seen && c >= t.Confidence {
+			continue
+		}
+		entity := cmp.Or(t.Actor, t.Label, string(t.Category))
+		l[id] = trace.Label{Entity: entity, Category: string(t.Category)}
+		conf[id] = t.Confidence
+	}
+	return l, nil
 }
 
 // readLabels reads address,entity,category lines; blank lines and lines

@@ -18,6 +18,8 @@ var rules = []struct {
 	{"internal/stix", []string{"internal/store", "internal/taxii", "internal/node", "internal/auth"}},
 	{"internal/auth", []string{"internal/store", "internal/taxii", "internal/node"}},
 	{"internal/cluster", []string{"internal/store", "internal/taxii", "internal/node", "internal/stix", "internal/auth", "internal/chainindex"}},
+	{"internal/attrib", []string{"internal/store", "internal/taxii", "internal/node", "internal/chainindex"}},
+	{"internal/trace", []string{"internal/store", "internal/taxii", "internal/node", "internal/chainindex", "internal/attrib/tagfile"}},
 	{"internal/chain", []string{"internal/store", "internal/taxii", "internal/node", "internal/stix", "internal/auth"}},
 	{"internal/store", []string{"internal/taxii", "internal/node"}},
 	{"internal/taxii", []string{"internal/store/sqlite", "internal/store/postgres", "internal/node"}},
@@ -54,7 +56,8 @@ func TestLayering(t *testing.T) {
 						t.Errorf("%s depends on %s", r.pkg, d)
 					}
 				}
-				if r.pkg == "internal/stix" || r.pkg == "internal/auth" || r.pkg == "internal/chain" || r.pkg == "internal/cluster" {
+				if r.pkg == "internal/stix" || r.pkg == "internal/auth" || r.pkg == "internal/chain" || r.pkg == "internal/cluster" ||
+					r.pkg == "internal/attrib" || r.pkg == "internal/trace" {
 					for _, f := range domainForbiddenStd {
 						// database/sql/driver is allowed: uuid implements its Valuer.
 						if d == f || (strings.HasPrefix(d, f+"/") && d != "database/sql/driver") {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 )
@@ -99,21 +100,30 @@ func (e *env) run(ctx context.Context, args []string) error {
 }
 
 func findCommand(args []string) (command, []string, error) {
-	var groups []string
 	for _, c := range commands() {
 		words := strings.Fields(c.name)
-		if len(args) >= len(words) && strings.Join(args[:len(words)], " ") == c.name {
+		if len(args) >= len(words) && slices.Equal(args[:len(words)], words) {
 			return c, args[len(words):], nil
 		}
-		if len(words) == 2 && words[0] == args[0] {
-			groups = append(groups, words[1])
-		}
 	}
-	if len(groups) > 0 {
-		if len(args) == 1 {
-			return command{}, nil, usagef("%s: missing subcommand: want one of %s", args[0], strings.Join(groups, ", "))
+	// No command matched: name the longest run of leading words that some
+	// command starts with ("chain tag") and the words that may follow it.
+	for n := len(args); n > 0; n-- {
+		var next []string
+		for _, c := range commands() {
+			words := strings.Fields(c.name)
+			if len(words) > n && slices.Equal(words[:n], args[:n]) && !slices.Contains(next, words[n]) {
+				next = append(next, words[n])
+			}
 		}
-		return command{}, nil, usagef("%s: unknown subcommand %q: want one of %s", args[0], args[1], strings.Join(groups, ", "))
+		if len(next) == 0 {
+			continue
+		}
+		prefix := strings.Join(args[:n], " ")
+		if len(args) == n {
+			return command{}, nil, usagef("%s: missing subcommand: want one of %s", prefix, strings.Join(next, ", "))
+		}
+		return command{}, nil, usagef("%s: unknown subcommand %q: want one of %s", prefix, args[n], strings.Join(next, ", "))
 	}
 	return command{}, nil, usagef("unknown command %q (see 'entente help')", args[0])
 }

@@ -97,6 +97,14 @@ func announceUsers(ctx context.Context, e *env, n *node.Node, seed bool, data st
 				res.Orgs, res.Users, res.Collections, res.Objects, res.Skipped)
 			fmt.Fprintf(e.stderr, "entente: demo admin credential, shown once: user %s, token %s\n", res.Admin, res.Token)
 		}
+		cres, err := demo.SeedChain(ctx, data, nil)
+		if err != nil {
+			return err
+		}
+		if cres.Seeded {
+			fmt.Fprintf(e.stderr, "entente: demo chain: %d synthetic Bitcoin transactions with %d ransom incidents indexed, %d address tags; trace the first ransom with\n"+
+				"entente:   entente chain trace --data %s --from %s\n", cres.Txs, cres.Incidents, cres.Tags, data, cres.Payment)
+		}
 		return nil
 	}
 	users, err := n.Store().Users(ctx)

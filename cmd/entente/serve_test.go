@@ -140,6 +140,19 @@ func TestServe(t *testing.T) {
 				if code != 200 || !strings.Contains(body, "Ransomware families") {
 					t.Errorf("GET collections: %d %s", code, body)
 				}
+				// The printed trace command follows the demo ransom to an
+				// exchange, from the node's own tags.
+				m := regexp.MustCompile(`entente (chain trace --data \S+ --from \S+)`).FindStringSubmatch(stderr.String())
+				if m == nil {
+					t.Fatalf("no trace command printed:\n%s", stderr.String())
+				}
+				var out, errOut bytes.Buffer
+				if err := Run(context.Background(), strings.Fields(m[1]), strings.NewReader(""), &out, &errOut); err != nil {
+					t.Fatalf("%s: %v\n%s", m[1], err, errOut.String())
+				}
+				if !regexp.MustCompile(`(?m)^  .+ \(exchange\): [1-9]\d* sat`).MatchString(out.String()) {
+					t.Errorf("the demo trace reaches no exchange:\n%s", out.String())
+				}
 			}
 			if stdout.String() != "" {
 				t.Errorf("serve wrote to stdout: %q", stdout.String())

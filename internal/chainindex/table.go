@@ -132,10 +132,13 @@ func createTable(path string, slots uint64) (*table, error) {
 	var hdr [tableHeader]byte
 	copy(hdr[:], tableMagic)
 	binary.LittleEndian.PutUint64(hdr[8:], slots)
-	if _, err := f.Write(hdr[:]); err == nil {
+	_, err = f.Write(hdr[:])
+	if err == nil {
 		err = f.Truncate(int64(tableHeader + 4*slots))
 	}
-	f.Close()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return nil, err
 	}

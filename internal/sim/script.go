@@ -49,9 +49,6 @@ func (a address) pkScript(dst []byte) []byte {
 	}
 }
 
-// segwit reports whether spending a needs a witness.
-func (a address) segwit() bool { return a.typ != p2pkh && a.typ != p2shMulti }
-
 // encode returns a's address string for params.
 func (a address) encode(params *chaincfg.Params) string {
 	var addr btcutil.Address

@@ -20,7 +20,6 @@ type memOut struct {
 	creator      uint32
 	vout         uint32
 	spender      uint32 // tx id + 1
-	spenderForce bool
 }
 
 // tx adds a transaction spending ins and paying vals, each to a fresh

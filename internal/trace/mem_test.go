@@ -15,11 +15,11 @@ type memGraph struct {
 type memTx struct{ ins, outs []uint32 }
 
 type memOut struct {
-	value        int64
-	addr         uint32
-	creator      uint32
-	vout         uint32
-	spender      uint32 // tx id + 1
+	value   int64
+	addr    uint32
+	creator uint32
+	vout    uint32
+	spender uint32 // tx id + 1
 }
 
 // tx adds a transaction spending ins and paying vals, each to a fresh

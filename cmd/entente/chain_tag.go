@@ -268,32 +268,23 @@ func describe(t attrib.Tag) string {
 	return b.String()
 }
 
-// clusterTags returns the tags of a cluster's members. members is the
-// whole cluster when complete; otherwise every tagged address is looked up
-// in the index, which costs one lookup per tagged address, not a scan of
-// the chain.
+// clusterTags returns the tags of a cluster's members (see
+// attrib.ClusterTags).
 func clusterTags(ix *chainindex.Index, tf *tagfile.File, root uint32, members []string, complete bool) ([]attrib.Tag, error) {
-	var tags []attrib.Tag
-	if complete {
-		for _, m := range members {
-			tags = append(tags, tf.Tags(m)...)
-		}
-		return tags, nil
-	}
-	for a := range tf.Addresses() {
+	return attrib.ClusterTags(tf, members, complete, inCluster(ix, root))
+}
+
+// inCluster reports whether an address is in the cluster of root; an
+// address not on this chain is not.
+func inCluster(ix *chainindex.Index, root uint32) func(string) (bool, error) {
+	return func(a string) (bool, error) {
 		id, err := ix.LookupAddress(a)
 		if err != nil {
-			continue // not on this chain, or another currency's
+			return false, nil // not on this chain, or another currency's
 		}
 		r, _, err := ix.ClusterOf(id)
-		if err != nil {
-			return nil, err
-		}
-		if r == root {
-			tags = append(tags, tf.Tags(a)...)
-		}
+		return r == root, err
 	}
-	return tags, nil
 }
 
 func printTags(w io.Writer, tags []attrib.Tag) {

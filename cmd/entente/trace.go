@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -113,23 +112,14 @@ func printTrace(w io.Writer, from string, r trace.Result) {
 	}
 }
 
-// defaultStopCategories are where funds can be frozen or leave the chain's
-// view: services that hold customers' coins, and sanctioned entities.
-// Perpetrators' own categories (ransomware, scam, hack) are followed
-// through, not stopped at.
-const defaultStopCategories = "exchange,mixer,darknet_market,gambling,service,defi,sanctioned"
+const defaultStopCategories = attrib.DefaultStopCategories
 
 // tagLabels turns the node's address tags in the given categories into
-// trace labels: the entity is the tag's actor, else its label, else its
-// category; of several tags on one address the most confident wins.
+// trace labels (see attrib.Strongest).
 func tagLabels(ctx context.Context, e *env, ix *chainindex.Index, data, categories string) (trace.Labels, error) {
-	want := map[attrib.Category]bool{}
-	for _, c := range strings.Split(categories, ",") {
-		cat, ok := attrib.ParseCategory(strings.TrimSpace(c))
-		if !ok {
-			return nil, usagef("chain trace: --stop-at: unknown category %q", c)
-		}
-		want[cat] = true
+	want, err := attrib.ParseCategories(categories)
+	if err != nil {
+		return nil, usagef("chain trace: --stop-at: %v", err)
 	}
 	tf, err := openTags(ctx, e, "chain trace", data, true)
 	if err != nil {
@@ -137,21 +127,8 @@ func tagLabels(ctx context.Context, e *env, ix *chainindex.Index, data, categori
 	}
 	defer tf.Close()
 	l := trace.Labels{}
-	conf := map[uint32]int{}
-	for t := range tf.All() {
-		if !want[t.Category] {
-			continue
-		}
-		id, err := ix.LookupAddress(t.Address)
-		if err != nil {
-			continue // tags name addresses this chain may never have used
-		}
-		if c, seen := conf[id]; seen && c >= t.Confidence {
-			continue
-		}
-		entity := cmp.Or(t.Actor, t.Label, string(t.Category))
-		l[id] = trace.Label{Entity: entity, Category: string(t.Category)}
-		conf[id] = t.Confidence
+	for id, t := range attrib.Strongest(tf.All(), want, ix.LookupAddress) {
+		l[id] = trace.Label{Entity: t.Entity(), Category: string(t.Category)}
 	}
 	return l, nil
 }

@@ -14,10 +14,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/entente/entente/internal/chainapi"
 	"github.com/entente/entente/internal/store"
 )
 
-// routes wires the TAXII server, /healthz and /metrics behind the
+// routes wires the TAXII server, the chain API, /healthz and /metrics behind the
 // middleware: recover innermost, so that a panic is still logged and counted.
 func (n *Node) routes() http.Handler {
 	m := newMetrics(n.store, n.cfg.Logger)
@@ -27,6 +28,7 @@ func (n *Node) routes() http.Handler {
 		ErrorLog:            slog.NewLogLogger(n.cfg.Logger.Handler(), slog.LevelWarn),
 		MaxRequestsInFlight: 4,
 	}))
+	mux.Handle(chainapi.Prefix, n.chain)
 	mux.Handle("/", n.taxii)
 	return n.observe(m, recoverer(n.cfg.Logger, mux))
 }
@@ -106,6 +108,16 @@ func route(path string) string {
 	switch path {
 	case "/healthz", "/metrics", "/taxii2/":
 		return path
+	}
+	if rest, ok := strings.CutPrefix(path, chainapi.Prefix); ok {
+		// The address is the only variable part.
+		switch name, _, _ := strings.Cut(rest, "/"); name {
+		case "stats", "trace", "tags":
+			return chainapi.Prefix + name
+		case "address", "cluster":
+			return chainapi.Prefix + name + "/{addr}"
+		}
+		return "other"
 	}
 	parts := strings.Split(strings.Trim(path, "/"), "/")
 	if len(parts) == 0 || parts[0] != "api1" || !strings.HasSuffix(path, "/") {

@@ -12,10 +12,12 @@
 //	DIR/entente.db       the SQLite store (when no PostgreSQL URL is given)
 //	DIR/next.key         32 random bytes, mode 0600, keying TAXII paging tokens
 //	DIR/tls/             node CA and server certificate, see package pki
+//	DIR/chain/           the chain index and tags, built by 'entente chain'
 //
 // # Routes
 //
 //	/taxii2/, /api1/...  TAXII 2.1 (package taxii)
+//	/api/chain/...       the Bitcoin forensics engine (package chainapi)
 //	/healthz             200 "ok" when the store answers, 503 otherwise
 //	/metrics             Prometheus text format, see metrics.go
 package node
@@ -37,6 +39,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/entente/entente/internal/chain"
+	"github.com/entente/entente/internal/chainapi"
 	"github.com/entente/entente/internal/pki"
 	"github.com/entente/entente/internal/store"
 	"github.com/entente/entente/internal/store/postgres"
@@ -84,6 +88,9 @@ type Config struct {
 	// PruneInterval is how often old TAXII statuses are pruned. Optional,
 	// default one hour.
 	PruneInterval time.Duration
+	// ChainNetwork is the network of the chain index in DIR/chain.
+	// Optional; default mainnet.
+	ChainNetwork chain.Network
 	// Logger receives request logs and errors. Optional; nil discards.
 	Logger *slog.Logger
 	// Now is the clock. Optional, default time.Now.
@@ -98,6 +105,7 @@ type Node struct {
 	cfg     Config
 	store   store.Store
 	taxii   *taxii.Server
+	chain   *chainapi.Handler
 	tls     *tls.Config
 	caFile  string
 	handler http.Handler
@@ -199,7 +207,13 @@ func Open(ctx context.Context, cfg Config) (*Node, error) {
 		st.Close()
 		return nil, err
 	}
-	n.store, n.taxii = st, srv
+	ch, err := chainapi.New(chainapi.Config{Dir: cfg.Dir, Network: cfg.ChainNetwork, Store: st,
+		MaxBodyBytes: cfg.MaxBodyBytes, Logger: cfg.Logger, Now: cfg.Now})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	n.store, n.taxii, n.chain = st, srv, ch
 	n.handler = n.routes()
 	return n, nil
 }
@@ -276,7 +290,7 @@ func (n *Node) CAFile() string { return n.caFile }
 func (n *Node) Handler() http.Handler { return n.handler }
 
 // Close closes the store.
-func (n *Node) Close() error { return n.store.Close() }
+func (n *Node) Close() error { return errors.Join(n.chain.Close(), n.store.Close()) }
 
 // Serve serves HTTPS (TLS 1.3 only) on ln until ctx ends, then shuts down
 // gracefully: it stops accepting, lets in-flight requests finish for up to

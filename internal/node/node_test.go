@@ -77,7 +77,9 @@ func TestServe(t *testing.T) {
 		{"/healthz", 200, "ok"},
 		{"/taxii2/", 401, ""}, // discovery needs authentication
 		{"/api1/collections/", 401, ""},
+		{"/api/chain/stats", 401, `"http_status":"401"`}, // the chain API is mounted
 		{"/metrics", 200, "entente_objects_stored 0"},
+		{"/metrics", 200, `route="/api/chain/stats"`},
 		{"/metrics", 200, `entente_http_requests_total{code="401",method="GET",route="/taxii2/"} 1`},
 		{"/metrics", 200, "entente_store_bytes"},
 		{"/metrics", 200, "entente_http_request_duration_seconds_bucket"},
@@ -240,6 +242,12 @@ func TestRoute(t *testing.T) {
 		{"/api1/collections/abc/objects", "other"},
 		{"/api1/whatever/x/", "other"},
 		{"/wp-admin/", "other"},
+		{"/api/chain/stats", "/api/chain/stats"},
+		{"/api/chain/address/1BoatSLRHtKNngkdXEeobR76b53LETtpyT", "/api/chain/address/{addr}"},
+		{"/api/chain/cluster/x", "/api/chain/cluster/{addr}"},
+		{"/api/chain/trace", "/api/chain/trace"},
+		{"/api/chain/tags", "/api/chain/tags"},
+		{"/api/chain/nope", "other"},
 		{"/", "other"},
 	}
 	for _, tt := range tests {
@@ -300,7 +308,9 @@ func FuzzRoute(f *testing.F) {
 	labels := map[string]bool{"other": true, "/healthz": true, "/metrics": true, "/taxii2/": true, "/api1/": true,
 		"/api1/status/{id}/": true, "/api1/collections/": true, "/api1/collections/{id}/": true,
 		"/api1/collections/{id}/objects/": true, "/api1/collections/{id}/manifest/": true,
-		"/api1/collections/{id}/objects/{id}/": true, "/api1/collections/{id}/objects/{id}/versions/": true}
+		"/api1/collections/{id}/objects/{id}/": true, "/api1/collections/{id}/objects/{id}/versions/": true,
+		"/api/chain/stats": true, "/api/chain/trace": true, "/api/chain/tags": true,
+		"/api/chain/address/{addr}": true, "/api/chain/cluster/{addr}": true}
 	f.Fuzz(func(t *testing.T, path string) {
 		if r := route(path); !labels[r] {
 			t.Fatalf("route(%q) = %q, not a fixed label", path, r)

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/entente/entente/internal/httpauth"
 	"github.com/entente/entente/internal/store"
 )
 
@@ -76,7 +77,7 @@ type Server struct {
 	mux   *http.ServeMux
 	// notFound answers paths no endpoint serves.
 	notFound http.Handler
-	auth     *authCache
+	auth     *httpauth.Authenticator
 
 	randMu sync.Mutex // io.Reader implementations need not be concurrency-safe
 	rand   io.Reader
@@ -121,7 +122,7 @@ func New(cfg Config) (*Server, error) {
 		log:   cfg.Logger,
 		now:   cfg.Now,
 		rand:  cfg.Rand,
-		auth:  newAuthCache(),
+		auth:  httpauth.New(cfg.Store, cfg.Now),
 	}
 	s.routes()
 	return s, nil

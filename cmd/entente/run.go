@@ -53,7 +53,7 @@ func commands() []command {
 		{"collection add", "", "add a collection and print its id", collectionAddFlags},
 		{"collection list", "", "list collections", collectionListFlags},
 		{"sim generate", "", "generate a synthetic Bitcoin economy with ground truth", simGenerateFlags},
-		{"sim score", "", "score the chain index's clustering against a synthetic economy's truth", simScoreFlags},
+		{"sim score", "", "score the chain index's clustering and tracing against a synthetic economy's truth", simScoreFlags},
 		{"chain ingest", "", "index Bitcoin Core block files into DIR/chain, clustering addresses", chainIngestFlags},
 		{"chain stats", "", "print the chain index's counts", chainStatsFlags},
 		{"chain address", "ADDR", "print an address's outputs, balance and cluster", chainAddressFlags},

@@ -16,6 +16,7 @@ func simScoreFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error
 	data, netName := chainFlags(fs)
 	truth := fs.String("truth", "", "directory 'sim generate --out' wrote, holding truth/ (required)")
 	asJSON := fs.Bool("json", false, "print JSON")
+	depth := fs.Int("trace-depth", score.DefaultTraceDepth, "transactions each ransom trace follows (1 to 1000)")
 	return func(ctx context.Context, e *env, args []string) error {
 		if err := exactArgs("sim score", args); err != nil {
 			return err
@@ -23,13 +24,16 @@ func simScoreFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error
 		if *truth == "" {
 			return usagef("sim score: --truth is required")
 		}
+		if *depth < 1 || *depth > 1000 {
+			return usagef("sim score: --trace-depth %d not in [1, 1000]", *depth)
+		}
 		ix, err := openChainIndex(ctx, "sim score", *data, *netName, true, nil)
 		if err != nil {
 			return err
 		}
 		defer ix.Close()
 		rep, err := score.Score(ctx, score.Config{
-			Truth: *truth, Index: ix, Now: e.now,
+			Truth: *truth, Index: ix, Now: e.now, TraceDepth: *depth,
 			Logger: slog.New(slog.NewTextHandler(e.stderr, nil)),
 		})
 		if err != nil {
@@ -62,7 +66,26 @@ func simScoreFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error
 				return err
 			}
 		}
-		fmt.Fprintf(e.stdout, "\ntracing: %s\n", rep.Tracing)
+		return printTracing(e, rep.Tracing)
+	}
+}
+
+// printTracing writes the tracing rows: shares of ransom value in
+// percent, totals then the per-incident distribution.
+func printTracing(e *env, rows []score.TraceRow) error {
+	if len(rows) == 0 {
 		return nil
 	}
+	r0 := rows[0]
+	fmt.Fprintf(e.stdout, "\ntracing %d ransom payments of %d incidents (%d sat) forward to depth %d, exchanges labelled:\n",
+		r0.Payments, r0.Incidents, r0.Value, r0.Depth)
+	tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "policy\tright %\twrong %\tunattributed %\tincident right min %\tmedian %\tincident wrong median %\tmax %\ttruncated\t")
+	pc := func(x float64) string { return fmt.Sprintf("%.1f", 100*x) }
+	for _, r := range rows {
+		d := r.PerIncident
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n", r.Policy, pc(r.RightShare), pc(r.WrongShare), pc(r.UnattributedShare),
+			pc(d.RightMin), pc(d.RightMedian), pc(d.WrongMedian), pc(d.WrongMax), r.Truncated)
+	}
+	return tw.Flush()
 }

@@ -1,13 +1,13 @@
-// Package score measures how well the forensics engine's address
-// clustering matches the ground truth of a synthetic economy made by
-// internal/sim: pairwise precision, recall and F1 over address pairs,
-// false merges and collapsed clusters, one row per heuristic combination
-// the engine offers.
+// Package score measures how well the forensics engine matches the ground
+// truth of a synthetic economy made by internal/sim: for address
+// clustering, pairwise precision, recall and F1 over address pairs, false
+// merges and collapsed clusters, one row per heuristic combination the
+// engine offers; for tracing, where each policy of internal/trace says
+// the ransom payments went, one row per policy.
 //
 // It is a measuring tool, not part of the engine: it reads a chain index
 // ([chainindex.Index]) and the truth/ directory of [sim.Generate] and
-// changes neither. Tracing policies are not scored yet: the engine has no
-// tracer.
+// changes neither.
 //
 // # Pairwise scores
 //
@@ -41,4 +41,20 @@
 // [CollapseMin] addresses in it: the signature of two services fused by one
 // bad link. Merges the index's cluster guard refused are counted beside
 // them, since each is a collapse the guard prevented.
+//
+// # Tracing
+//
+// Every exchange address of the truth found in the index is labelled with
+// its exchange's entity id, as the exchanges' own tags would label it,
+// and [trace.ClusterLabels] widens each label to the address's cluster.
+// Each payment of truth/ransom_payments.csv is traced forward from its
+// paid output with every policy to [Config.TraceDepth] transactions,
+// stopping at labelled addresses ([TraceRansoms]). Of the value paid, the
+// part arriving at an exchange where truth/ransom_cashouts.csv says the
+// incident was cashed out is right, at any other exchange wrong, and the
+// rest unattributed: it went to the mixer's pool, to fees, stayed unspent
+// or was still moving at the depth limit. Shares are of the value paid,
+// over all payments and per incident (an incident may have several
+// payments). Poison taints every output in full, so its right and wrong
+// shares are upper bounds that can pass 1.
 package score

@@ -9,16 +9,21 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/entente/entente/internal/chainindex"
+	"github.com/entente/entente/internal/trace"
 )
 
-// Index is what scoring reads of a chain index.
+// Index is what scoring reads of a chain index: addresses and clusters
+// for clustering, the transaction graph for tracing.
 type Index interface {
+	trace.Graph
 	AddressInfo(addr string, limit int) (chainindex.Address, error)
 	Stats() (chainindex.Stats, error)
+	TraceStarts(sp trace.Spec, limit int) ([]trace.Start, error)
 }
 
 var _ Index = (*chainindex.Index)(nil)
@@ -37,6 +42,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock for elapsed times. Optional; default time.Now.
 	Now func() time.Time
+	// TraceDepth is the most transactions a ransom trace follows.
+	// Optional; default [DefaultTraceDepth], at most 1,000.
+	TraceDepth int
 }
 
 // Row is the score of one heuristic combination.
@@ -62,12 +70,9 @@ type Report struct {
 	CoinJoinsSkipped uint64        `json:"coinjoins_skipped"` // by the engine
 	TruthCoinJoins   uint64        `json:"truth_coinjoins"`
 	Clustering       []Row         `json:"clustering"`
-	Tracing          string        `json:"tracing"`
+	Tracing          []TraceRow    `json:"tracing"` // one row per policy
 	Elapsed          time.Duration `json:"elapsed_ns"`
 }
-
-// TracingNote is the Tracing field until the engine has a tracer.
-const TracingNote = "not scored: the engine has no tracer yet"
 
 // Score scores the index's clustering against the truth.
 func Score(ctx context.Context, cfg Config) (Report, error) {
@@ -82,8 +87,15 @@ func Score(ctx context.Context, cfg Config) (Report, error) {
 	if now == nil {
 		now = time.Now
 	}
+	depth := cfg.TraceDepth
+	if depth == 0 {
+		depth = DefaultTraceDepth
+	}
+	if depth < 0 || depth > 1000 {
+		return Report{}, fmt.Errorf("score: trace depth %d not in [1, 1000]", depth)
+	}
 	start := now()
-	rep := Report{Tracing: TracingNote}
+	var rep Report
 
 	coinjoins, err := readCoinJoins(filepath.Join(cfg.Truth, "truth", "txs.csv"))
 	if err != nil {
@@ -116,6 +128,9 @@ func Score(ctx context.Context, cfg Config) (Report, error) {
 	// heuristic would find.
 	var reach forest
 	var txs []uint64
+	// exchanges labels the exchanges' addresses with their entity ids, as
+	// the exchanges' own tags would, for tracing.
+	exchanges := trace.Labels{}
 	err = ReadAddresses(f, func(addr string, entity uint32) error {
 		rep.TruthAddresses++
 		if rep.TruthAddresses%(1<<20) == 0 {
@@ -135,6 +150,9 @@ func Score(ctx context.Context, cfg Config) (Report, error) {
 		rep.IndexedAddresses++
 		reach.add()
 		multi.Add(a.Cluster, entity)
+		if kinds[entity] == "exchange" {
+			exchanges[a.ID] = trace.Label{Entity: strconv.FormatUint(uint64(entity), 10), Category: "exchange"}
+		}
 		txs = txs[:0]
 		for _, o := range a.List {
 			if o.Spent {
@@ -179,8 +197,71 @@ func Score(ctx context.Context, cfg Config) (Report, error) {
 	row.Reachable.TruePositives = row.TruePositives
 	row.Reachable.Recall = ratio(row.TruePositives, row.Reachable.TruePairs)
 	rep.Clustering = append(rep.Clustering, row)
+
+	payments, err := readPayments(cfg.Truth, cfg.Index)
+	if err != nil {
+		return rep, err
+	}
+	labels, err := trace.ClusterLabels(cfg.Index, exchanges)
+	if err != nil {
+		return rep, fmt.Errorf("score: %w", err)
+	}
+	for _, p := range []trace.Policy{trace.FIFO, trace.LIFO, trace.Haircut, trace.Poison} {
+		log.Info("score tracing", "policy", p, "payments", len(payments))
+		tr, err := TraceRansoms(ctx, cfg.Index, payments, labels, p, depth)
+		if err != nil {
+			return rep, err
+		}
+		rep.Tracing = append(rep.Tracing, tr)
+	}
 	rep.Elapsed = now().Sub(start)
 	return rep, nil
+}
+
+// readPayments reads the truth's ransom payments with the exchanges each
+// incident was cashed out at, and finds each paid output in ix.
+func readPayments(truth string, ix Index) ([]Payment, error) {
+	cashedAt := map[string]map[string]bool{}
+	f, err := os.Open(filepath.Join(truth, "truth", "ransom_cashouts.csv"))
+	if err != nil {
+		return nil, fmt.Errorf("score: %w", err)
+	}
+	defer f.Close()
+	err = ReadCashouts(f, func(incident string, exchange uint32) error {
+		if cashedAt[incident] == nil {
+			if len(cashedAt) >= maxPayments {
+				return fmt.Errorf("%w: more than %d incidents", ErrTruth, maxPayments)
+			}
+			cashedAt[incident] = map[string]bool{}
+		}
+		cashedAt[incident][strconv.FormatUint(uint64(exchange), 10)] = true
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("score: %w", err)
+	}
+
+	p, err := os.Open(filepath.Join(truth, "truth", "ransom_payments.csv"))
+	if err != nil {
+		return nil, fmt.Errorf("score: %w", err)
+	}
+	defer p.Close()
+	var payments []Payment
+	err = ReadPayments(p, func(incident, txid string, vout uint32, value int64) error {
+		if len(payments) >= maxPayments {
+			return fmt.Errorf("%w: more than %d payments", ErrTruth, maxPayments)
+		}
+		starts, err := ix.TraceStarts(trace.Spec{Kind: trace.SpecOutput, TxID: txid, Vout: vout}, 1)
+		if err != nil {
+			return fmt.Errorf("incident %s: %w", incident, err)
+		}
+		payments = append(payments, Payment{Incident: incident, Start: starts[0], Value: value, CashedAt: cashedAt[incident]})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("score: %w", err)
+	}
+	return payments, nil
 }
 
 // txKey shortens a txid to 64 bits; txids are hashes, so collisions among

@@ -69,14 +69,38 @@ func TestScoreEconomy(t *testing.T) {
 		{"truth has more addresses than the index", rep.TruthAddresses >= rep.IndexedAddresses},
 		{"recall by kind has exchanges and individuals", r.ByKind["exchange"].TruePairs > 0 && r.ByKind["individual"].TruePairs > 0},
 		{"CoinJoins in the truth", rep.TruthCoinJoins > 0 && rep.CoinJoinsSkipped >= rep.TruthCoinJoins},
-		{"tracing said to be missing", rep.Tracing == TracingNote},
 	}
 	for _, c := range checks {
 		if !c.ok {
 			t.Errorf("%s: not so in %+v", c.name, r)
 		}
 	}
+
+	if len(rep.Tracing) != 4 {
+		t.Fatalf("%d tracing rows, want one per policy", len(rep.Tracing))
+	}
+	for i, want := range []string{"fifo", "lifo", "haircut", "poison"} {
+		tr := rep.Tracing[i]
+		t.Logf("%+v", tr)
+		if tr.Policy != want || tr.Depth != DefaultTraceDepth || tr.Payments == 0 || tr.Value != rep.Tracing[0].Value {
+			t.Errorf("row %d: %+v, want %s at depth %d over the same payments", i, tr, want, DefaultTraceDepth)
+		}
+		if tr.Right+tr.Wrong+tr.Unattributed < tr.Value || tr.PerIncident.RightMin > tr.PerIncident.RightMedian {
+			t.Errorf("%s: parts do not add up: %+v", tr.Policy, tr)
+		}
+	}
+	if fifo := rep.Tracing[0]; fifo.RightShare < minFIFOShare || fifo.WrongShare > maxFIFOWrong {
+		t.Errorf("FIFO: %.3f of ransom value to the right exchanges, %.3f to others; want >= %.2f and <= %.2f",
+			fifo.RightShare, fifo.WrongShare, minFIFOShare, maxFIFOWrong)
+	}
 }
+
+// Floors a little below what FIFO reaches on the economy of seed 7 at
+// 20,000 transactions (measured: 76.4% right, 3.6% wrong).
+const (
+	minFIFOShare = 0.72
+	maxFIFOWrong = 0.06
+)
 
 func TestScoreErrors(t *testing.T) {
 	truth, ix := economy(t, 3, 1_000)

@@ -91,3 +91,45 @@ func ReadEntities(r io.Reader, fn func(entity uint32, kind string) error) error 
 		return fn(uint32(e), f[1])
 	})
 }
+
+// maxValue bounds a truth value: no output holds more than 21 million BTC.
+const maxValue = 21_000_000 * 100_000_000
+
+// ReadPayments streams truth/ransom_payments.csv
+// (incident_id,operator_id,victim_id,txid,vout,value) and calls fn with
+// each payment's incident, paid output and value in satoshis.
+func ReadPayments(r io.Reader, fn func(incident, txid string, vout uint32, value int64) error) error {
+	return readCSV(r, "ransom_payments.csv", []string{"incident_id", "operator_id", "victim_id", "txid", "vout", "value"}, func(f []string) error {
+		if f[0] == "" || len(f[0]) > 20 {
+			return fmt.Errorf("%w: incident_id %q", ErrTruth, f[0])
+		}
+		if len(f[3]) != 64 {
+			return fmt.Errorf("%w: txid %q", ErrTruth, f[3])
+		}
+		vout, err := strconv.ParseUint(f[4], 10, 32)
+		if err != nil {
+			return fmt.Errorf("%w: vout %q", ErrTruth, f[4])
+		}
+		v, err := strconv.ParseInt(f[5], 10, 64)
+		if err != nil || v <= 0 || v > maxValue {
+			return fmt.Errorf("%w: value %q", ErrTruth, f[5])
+		}
+		return fn(f[0], f[3], uint32(vout), v)
+	})
+}
+
+// ReadCashouts streams truth/ransom_cashouts.csv
+// (incident_id,operator_id,exchange_id,txid,vout,value,via_mixer) and
+// calls fn with each cash-out's incident and exchange entity.
+func ReadCashouts(r io.Reader, fn func(incident string, exchange uint32) error) error {
+	return readCSV(r, "ransom_cashouts.csv", []string{"incident_id", "operator_id", "exchange_id"}, func(f []string) error {
+		if f[0] == "" || len(f[0]) > 20 {
+			return fmt.Errorf("%w: incident_id %q", ErrTruth, f[0])
+		}
+		e, err := strconv.ParseUint(f[2], 10, 32)
+		if err != nil {
+			return fmt.Errorf("%w: exchange_id %q", ErrTruth, f[2])
+		}
+		return fn(f[0], uint32(e))
+	})
+}

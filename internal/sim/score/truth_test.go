@@ -146,3 +146,114 @@ func TestReadEntities(t *testing.T) {
 		})
 	}
 }
+
+func TestReadPayments(t *testing.T) {
+	const h = "incident_id,operator_id,victim_id,txid,vout,value\n"
+	txid := strings.Repeat("ab", 32)
+	tests := []struct{ name, in, want, wantErr string }{
+		{name: "ok", in: h + "1,20,9142," + txid + ",1,28494709\n", want: "1 " + txid + ":1 28494709\n"},
+		{name: "short txid", in: h + "1,20,9142,ab,1,5\n", wantErr: `txid "ab"`},
+		{name: "bad vout", in: h + "1,20,9142," + txid + ",-1,5\n", wantErr: `vout "-1"`},
+		{name: "zero value", in: h + "1,20,9142," + txid + ",1,0\n", wantErr: `value "0"`},
+		{name: "more than all bitcoin", in: h + "1,20,9142," + txid + ",1,2100000000000001\n", wantErr: `value "2100000000000001"`},
+		{name: "no incident", in: h + ",20,9142," + txid + ",1,5\n", wantErr: `incident_id ""`},
+		{name: "cash-outs given", in: "incident_id,operator_id,exchange_id,txid,vout,value,via_mixer\n", wantErr: `header field 3 is "exchange_id", want "victim_id"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got strings.Builder
+			err := ReadPayments(strings.NewReader(tt.in), func(inc, txid string, vout uint32, v int64) error {
+				fmt.Fprintf(&got, "%s %s:%d %d\n", inc, txid, vout, v)
+				return nil
+			})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, ErrTruth) {
+					t.Fatalf("err %v, want ErrTruth containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got.String() != tt.want {
+				t.Fatalf("got %q, %v, want %q", got.String(), err, tt.want)
+			}
+		})
+	}
+}
+
+func TestReadCashouts(t *testing.T) {
+	const h = "incident_id,operator_id,exchange_id,txid,vout,value,via_mixer\n"
+	tests := []struct{ name, in, want, wantErr string }{
+		{name: "ok", in: h + "1,20,10,x,0,7977845,false\n1,20,11,y,1,3,true\n", want: "1@10 1@11 "},
+		{name: "bad exchange", in: h + "1,20,ten,x,0,1,false\n", wantErr: `exchange_id "ten"`},
+		{name: "long incident", in: h + strings.Repeat("9", 21) + ",20,10\n", wantErr: "incident_id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got strings.Builder
+			err := ReadCashouts(strings.NewReader(tt.in), func(inc string, e uint32) error {
+				fmt.Fprintf(&got, "%s@%d ", inc, e)
+				return nil
+			})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, ErrTruth) {
+					t.Fatalf("err %v, want ErrTruth containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil || got.String() != tt.want {
+				t.Fatalf("got %q, %v, want %q", got.String(), err, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzReadPayments: whatever parses writes back to lines that parse to
+// the same payments.
+func FuzzReadPayments(f *testing.F) {
+	const h = "incident_id,operator_id,victim_id,txid,vout,value\n"
+	f.Add([]byte(h + "1,20,9142," + strings.Repeat("ab", 32) + ",1,28494709\n"))
+	f.Add([]byte(h + "7,1,2," + strings.Repeat("0", 64) + ",4294967295,2100000000000000,extra\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var first, second strings.Builder
+		out := func(b *strings.Builder) func(string, string, uint32, int64) error {
+			return func(inc, txid string, vout uint32, v int64) error {
+				fmt.Fprintf(b, "%s,0,0,%s,%d,%d\n", inc, txid, vout, v)
+				return nil
+			}
+		}
+		if err := ReadPayments(bytes.NewReader(in), out(&first)); err != nil {
+			return
+		}
+		if err := ReadPayments(strings.NewReader(h+first.String()), out(&second)); err != nil {
+			t.Fatalf("re-reading %q: %v", first.String(), err)
+		}
+		if first.String() != second.String() {
+			t.Fatalf("round trip changed %q into %q", first.String(), second.String())
+		}
+	})
+}
+
+// FuzzReadCashouts: whatever parses writes back to lines that parse to
+// the same cash-outs.
+func FuzzReadCashouts(f *testing.F) {
+	const h = "incident_id,operator_id,exchange_id,txid,vout,value,via_mixer\n"
+	f.Add([]byte(h + "1,20,10,x,0,7977845,false\n1,20,11,y,1,3,true\n"))
+	f.Add([]byte(h + "9,1,4294967295\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var first, second strings.Builder
+		out := func(b *strings.Builder) func(string, uint32) error {
+			return func(inc string, e uint32) error {
+				fmt.Fprintf(b, "%s,0,%d\n", inc, e)
+				return nil
+			}
+		}
+		if err := ReadCashouts(bytes.NewReader(in), out(&first)); err != nil {
+			return
+		}
+		if err := ReadCashouts(strings.NewReader(h+first.String()), out(&second)); err != nil {
+			t.Fatalf("re-reading %q: %v", first.String(), err)
+		}
+		if first.String() != second.String() {
+			t.Fatalf("round trip changed %q into %q", first.String(), second.String())
+		}
+	})
+}

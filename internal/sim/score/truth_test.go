@@ -134,15 +134,7 @@ func TestReadEntities(t *testing.T) {
 				fmt.Fprintf(&got, "%d=%s ", e, k)
 				return nil
 			})
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, ErrTruth) {
-					t.Fatalf("err %v, want ErrTruth containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || got.String() != tt.want {
-				t.Fatalf("got %q, %v, want %q", got.String(), err, tt.want)
-			}
+			checkRead(t, got.String(), err, tt.want, tt.wantErr)
 		})
 	}
 }
@@ -166,15 +158,7 @@ func TestReadPayments(t *testing.T) {
 				fmt.Fprintf(&got, "%s %s:%d %d\n", inc, txid, vout, v)
 				return nil
 			})
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, ErrTruth) {
-					t.Fatalf("err %v, want ErrTruth containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || got.String() != tt.want {
-				t.Fatalf("got %q, %v, want %q", got.String(), err, tt.want)
-			}
+			checkRead(t, got.String(), err, tt.want, tt.wantErr)
 		})
 	}
 }
@@ -193,15 +177,7 @@ func TestReadCashouts(t *testing.T) {
 				fmt.Fprintf(&got, "%s@%d ", inc, e)
 				return nil
 			})
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.Is(err, ErrTruth) {
-					t.Fatalf("err %v, want ErrTruth containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || got.String() != tt.want {
-				t.Fatalf("got %q, %v, want %q", got.String(), err, tt.want)
-			}
+			checkRead(t, got.String(), err, tt.want, tt.wantErr)
 		})
 	}
 }
@@ -256,4 +232,19 @@ func FuzzReadCashouts(f *testing.F) {
 			t.Fatalf("round trip changed %q into %q", first.String(), second.String())
 		}
 	})
+}
+
+// checkRead checks a truth reader's outcome: an ErrTruth naming wantErr, or
+// the records it passed on, printed, equal to want.
+func checkRead(t *testing.T, got string, err error, want, wantErr string) {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) || !errors.Is(err, ErrTruth) {
+			t.Fatalf("err %v, want ErrTruth containing %q", err, wantErr)
+		}
+		return
+	}
+	if err != nil || got != want {
+		t.Fatalf("got %q, %v, want %q", got, err, want)
+	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/entente/entente/internal/chain"
 	"github.com/entente/entente/internal/demo"
 	"github.com/entente/entente/internal/node"
 )
@@ -27,6 +28,7 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		maxBody        = sizeFlag(node.DefaultMaxBodyBytes)
 		logLevel       = fs.String("log-level", "info", "least severe log level: debug, info, warn or error")
 		logFormat      = fs.String("log-format", "", "log format: json or text (default text on a terminal, json otherwise)")
+		netName        = fs.String("network", "mainnet", "mainnet, testnet, signet, regtest or simnet")
 	)
 	fs.Var(&maxBody, "max-body", "largest request body accepted, in bytes (or KiB, MiB, GiB)")
 	return func(ctx context.Context, e *env, args []string) error {
@@ -40,6 +42,10 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		if err != nil {
 			return usagef("serve: %v", err)
 		}
+		chainNet, err := chain.ParseNetwork(*netName)
+		if err != nil {
+			return usagef("serve: --network: %v", err)
+		}
 		host, _, err := net.SplitHostPort(*listen)
 		if err != nil {
 			return usagef("serve: --listen %q: %v", *listen, err)
@@ -51,6 +57,7 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			TLSCertFile:  *tlsCert,
 			TLSKeyFile:   *tlsKey,
 			MaxBodyBytes: int64(maxBody),
+			ChainNetwork: chainNet,
 			Logger:       log,
 			Now:          e.now,
 		})

@@ -59,6 +59,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -86,10 +87,11 @@ type Config struct {
 // Store is a [store.Store] in a SQLite file. Its methods are safe for
 // concurrent use.
 type Store struct {
-	log *slog.Logger
-	now func() time.Time
-	r   *sql.DB // query_only pool
-	w   *sql.DB // the one write connection
+	path string // the database file
+	log  *slog.Logger
+	now  func() time.Time
+	r    *sql.DB // query_only pool
+	w    *sql.DB // the one write connection
 
 	wmu sync.Mutex // serializes write transactions
 	ws  writeStmts
@@ -112,7 +114,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if strings.ContainsAny(cfg.Path, "?#") {
 		return nil, fmt.Errorf("sqlite: database path %q must not contain '?' or '#'", cfg.Path)
 	}
-	s := &Store{log: cfg.Logger, now: cfg.Now, stmts: map[string]*sql.Stmt{}}
+	s := &Store{path: cfg.Path, log: cfg.Logger, now: cfg.Now, stmts: map[string]*sql.Stmt{}}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -185,6 +187,10 @@ func (s *Store) Stats(ctx context.Context) (store.Stats, error) {
 	).Scan(&st.Objects, &st.Bytes)
 	if err != nil {
 		return store.Stats{}, fmt.Errorf("sqlite: stats: %w", err)
+	}
+	// The write-ahead log is on disk too, up to a checkpoint's worth.
+	if fi, err := os.Stat(s.path + "-wal"); err == nil {
+		st.Bytes += fi.Size()
 	}
 	return st, nil
 }

@@ -254,3 +254,28 @@ func TestDateAddedAfterDelete(t *testing.T) {
 		t.Errorf("date_added after delete = %v; want %v", second, first.Add(time.Microsecond))
 	}
 }
+
+// TestStatsBytes: the size reported for /metrics counts the write-ahead
+// log as well as the database file.
+func TestStatsBytes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "e.db")
+	s := openTest(t, path)
+	st, err := s.Stats(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wal, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wal.Size() == 0 {
+		t.Fatal("the migrations left an empty WAL; the test needs one with frames")
+	}
+	if st.Bytes < db.Size()+wal.Size() {
+		t.Errorf("Stats.Bytes = %d, want at least %d (file) + %d (WAL)", st.Bytes, db.Size(), wal.Size())
+	}
+}

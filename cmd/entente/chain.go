@@ -113,14 +113,6 @@ func chainStatsFlags(fs *flag.FlagSet) func(context.Context, *env, []string) err
 	}
 }
 
-type outputJSON struct {
-	TxID    string `json:"txid"`
-	Vout    uint32 `json:"vout"`
-	Height  uint32 `json:"height"`
-	Value   int64  `json:"value"`
-	SpentBy string `json:"spent_by,omitempty"`
-}
-
 func chainAddressFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 	data, netName := chainFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -160,14 +152,6 @@ func chainAddressFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 		if err != nil {
 			return fmt.Errorf("chain address: %w", err)
 		}
-		outs := make([]outputJSON, 0, len(a.List))
-		for _, o := range a.List {
-			oj := outputJSON{TxID: o.TxID.String(), Vout: o.Vout, Height: o.Height, Value: o.Value}
-			if o.Spent {
-				oj.SpentBy = o.SpentBy.String()
-			}
-			outs = append(outs, oj)
-		}
 		if *asJSON {
 			if tags == nil {
 				tags = []attrib.Tag{}
@@ -176,14 +160,17 @@ func chainAddressFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 				chainindex.Address
 				Indexed bool         `json:"indexed"`
 				Tags    []attrib.Tag `json:"tags"`
-				List    []outputJSON `json:"outputs"`
-			}{a, true, tags, outs})
+			}{a, true, tags})
 		}
 		fmt.Fprintf(e.stdout, "%s (id %d): received %d, spent %d, balance %d sat in %d outputs; cluster %d of %d addresses\n",
 			a.Address, a.ID, a.Received, a.Spent, a.Balance, a.Outputs, a.Cluster, a.Size)
 		printTags(e.stdout, tags)
-		for _, o := range outs {
-			fmt.Fprintf(e.stdout, "  %s:%d height %d value %d spent_by %s\n", o.TxID, o.Vout, o.Height, o.Value, o.SpentBy)
+		for _, o := range a.List {
+			spentBy := ""
+			if o.Spent {
+				spentBy = o.SpentBy.String()
+			}
+			fmt.Fprintf(e.stdout, "  %s:%d height %d value %d spent_by %s\n", o.TxID, o.Vout, o.Height, o.Value, spentBy)
 		}
 		return nil
 	}

@@ -120,14 +120,6 @@ func lookupError(err error) error {
 	return badRequest("%v", err)
 }
 
-type outputJSON struct {
-	TxID    string `json:"txid"`
-	Vout    uint32 `json:"vout"`
-	Height  uint32 `json:"height"`
-	Value   int64  `json:"value"`
-	SpentBy string `json:"spent_by,omitempty"`
-}
-
 func (h *Handler) address(w http.ResponseWriter, r *http.Request, _ *httpauth.Principal) error {
 	addr := r.PathValue("addr")
 	limit, err := intParam(r, "limit", 100, 0, maxLimit)
@@ -152,20 +144,11 @@ func (h *Handler) address(w http.ResponseWriter, r *http.Request, _ *httpauth.Pr
 		if err != nil {
 			return lookupError(err)
 		}
-		outs := make([]outputJSON, 0, len(a.List))
-		for _, o := range a.List {
-			oj := outputJSON{TxID: o.TxID.String(), Vout: o.Vout, Height: o.Height, Value: o.Value}
-			if o.Spent {
-				oj.SpentBy = o.SpentBy.String()
-			}
-			outs = append(outs, oj)
-		}
 		writeJSON(w, http.StatusOK, struct {
 			chainindex.Address
 			Indexed bool         `json:"indexed"`
 			Tags    []attrib.Tag `json:"tags"`
-			List    []outputJSON `json:"outputs"`
-		}{a, true, tags, outs})
+		}{a, true, tags})
 		return nil
 	})
 }

@@ -2,6 +2,7 @@ package chainindex
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -73,6 +74,22 @@ type Output struct {
 	Value   int64
 	Spent   bool
 	SpentBy chainhash.Hash // the spending transaction, when Spent
+}
+
+// MarshalJSON writes the form the CLI's --json and the REST API share:
+// txids in the usual reversed hex, spent_by only when spent.
+func (o Output) MarshalJSON() ([]byte, error) {
+	v := struct {
+		TxID    string `json:"txid"`
+		Vout    uint32 `json:"vout"`
+		Height  uint32 `json:"height"`
+		Value   int64  `json:"value"`
+		SpentBy string `json:"spent_by,omitempty"`
+	}{TxID: o.TxID.String(), Vout: o.Vout, Height: o.Height, Value: o.Value}
+	if o.Spent {
+		v.SpentBy = o.SpentBy.String()
+	}
+	return json.Marshal(v)
 }
 
 // output describes output o.
@@ -150,7 +167,7 @@ type Address struct {
 	Outputs  int      `json:"output_count"`
 	Cluster  uint32   `json:"cluster"` // the id of the cluster's root address
 	Size     uint32   `json:"cluster_size"`
-	List     []Output `json:"-"`
+	List     []Output `json:"outputs"` // never nil, so that it encodes as []
 }
 
 // maxFind bounds a read-only walk up the forest; path compression keeps
@@ -188,7 +205,7 @@ func (ix *Index) AddressInfo(addr string, limit int) (Address, error) {
 	if err != nil {
 		return Address{}, err
 	}
-	a := Address{ID: id, Address: addr}
+	a := Address{ID: id, Address: addr, List: []Output{}}
 	for o := ix.last.u32(id); o != 0; {
 		if uint64(o) > ix.outs.len() {
 			return a, fmt.Errorf("%w: output list of address %s names output %d", ErrCorrupt, addr, o-1)

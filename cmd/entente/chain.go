@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"path/filepath"
 
 	"github.com/entente/entente/internal/attrib"
@@ -46,46 +45,6 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-func chainIngestFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-	data, netName := chainFlags(fs)
-	blocks := fs.String("blocks", "", "Bitcoin Core blocks/ directory (blk*.dat, optional xor.dat) or one blk file (required)")
-	limit := fs.Int("cluster-limit", 10_000, "refuse a merge of two clusters both larger than this many addresses")
-	every := fs.Int("commit-every", 1000, "blocks between commits")
-	return func(ctx context.Context, e *env, args []string) error {
-		if err := exactArgs("chain ingest", args); err != nil {
-			return err
-		}
-		if *blocks == "" {
-			return usagef("chain ingest: --blocks is required")
-		}
-		src, err := chainindex.OpenSource(*blocks)
-		if err != nil {
-			return fmt.Errorf("chain ingest: %w", err)
-		}
-		log := slog.New(slog.NewTextHandler(e.stderr, nil))
-		ix, err := openChainIndex(ctx, "chain ingest", *data, *netName, false, func(c *chainindex.Config) {
-			c.ClusterLimit, c.CommitEvery, c.Logger, c.Now = *limit, *every, log, e.now
-		})
-		if err != nil {
-			return err
-		}
-		st, err := ix.Ingest(ctx, src)
-		if cerr := ix.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("chain ingest: %w", err)
-		}
-		rate := 0.0
-		if s := st.Elapsed.Seconds(); s > 0 {
-			rate = float64(st.Txs) / s
-		}
-		log.Info("ingest done", "blocks", st.Blocks, "txs", st.Txs, "stale_blocks", st.Stale, "tx_per_s", int(rate))
-		fmt.Fprintf(e.stdout, "indexed %d blocks, %d transactions\n", st.Blocks, st.Txs)
-		return nil
-	}
 }
 
 func chainStatsFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
@@ -171,80 +130,6 @@ func chainAddressFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 				spentBy = o.SpentBy.String()
 			}
 			fmt.Fprintf(e.stdout, "  %s:%d height %d value %d spent_by %s\n", o.TxID, o.Vout, o.Height, o.Value, spentBy)
-		}
-		return nil
-	}
-}
-
-func chainClusterFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
-	data, netName := chainFlags(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	limit := fs.Int("limit", 1000, "most members to list")
-	return func(ctx context.Context, e *env, args []string) error {
-		if err := exactArgs("chain cluster", args, "ADDR"); err != nil {
-			return err
-		}
-		if *limit < 0 || *limit > 1_000_000 {
-			return usagef("chain cluster: --limit %d not in [0, 1000000]", *limit)
-		}
-		ix, err := openChainIndex(ctx, "chain cluster", *data, *netName, true, nil)
-		if err != nil {
-			return err
-		}
-		defer ix.Close()
-		id, err := ix.LookupAddress(args[0])
-		if err != nil {
-			return fmt.Errorf("chain cluster: %w", err)
-		}
-		root, size, err := ix.ClusterOf(id)
-		if err != nil {
-			return fmt.Errorf("chain cluster: %w", err)
-		}
-		ids, err := ix.ClusterMembers(root, *limit)
-		if err != nil {
-			return fmt.Errorf("chain cluster: %w", err)
-		}
-		members := make([]string, 0, len(ids))
-		for _, m := range ids {
-			s, err := ix.AddressString(m)
-			if err != nil {
-				return fmt.Errorf("chain cluster: %w", err)
-			}
-			members = append(members, s)
-		}
-		tf, err := openTags(ctx, e, "chain cluster", *data, true)
-		if err != nil {
-			return err
-		}
-		defer tf.Close()
-		tags, err := clusterTags(ix, tf, root, members, uint32(len(members)) == size)
-		if err != nil {
-			return fmt.Errorf("chain cluster: %w", err)
-		}
-		groups := attrib.Summarize(tags)
-		if *asJSON {
-			return writeJSON(e.stdout, struct {
-				Address   string         `json:"address"`
-				Cluster   uint32         `json:"cluster"`
-				Size      uint32         `json:"size"`
-				Tags      []attrib.Group `json:"tags"`
-				Members   []string       `json:"members"`
-				Truncated bool           `json:"truncated"`
-			}{args[0], root, size, groups, members, uint32(len(members)) < size})
-		}
-		fmt.Fprintf(e.stdout, "cluster %d: %d addresses\n", root, size)
-		for _, g := range groups {
-			fmt.Fprintf(e.stdout, "  tags: %s", g.Category)
-			if g.Actor != "" {
-				fmt.Fprintf(e.stdout, " actor %q", g.Actor)
-			}
-			fmt.Fprintf(e.stdout, ": %d tags on %d addresses, confidence up to %d\n", g.Tags, g.Addresses, g.MaxConfidence)
-		}
-		for _, m := range members {
-			fmt.Fprintln(e.stdout, m)
-		}
-		if uint32(len(members)) < size {
-			fmt.Fprintf(e.stdout, "... and %d more\n", size-uint32(len(members)))
 		}
 		return nil
 	}

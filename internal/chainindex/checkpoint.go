@@ -12,8 +12,8 @@ import (
 )
 
 const (
-	checkpointMagic = "ENTCKPT1"
-	journalMagic    = "ENTJRNL1"
+	checkpointMagic = "ENTCKPT2"
+	journalMagic    = "ENTJRNL2"
 	checkpointSize  = 8 + 8*12 + 16 + 32 + 32 + 32 + 32
 )
 
@@ -55,6 +55,9 @@ func (c *checkpoint) marshal() []byte {
 
 func unmarshalCheckpoint(b []byte) (checkpoint, error) {
 	var c checkpoint
+	if len(b) >= 8 && string(b[:8]) == "ENTCKPT1" {
+		return c, fmt.Errorf("%w: the index was written by an earlier version of Entente (format 1, without undo data or transaction fingerprints); delete its directory and ingest again", ErrCorrupt)
+	}
 	if len(b) != checkpointSize || string(b[:8]) != checkpointMagic {
 		return c, fmt.Errorf("%w: checkpoint: not an index checkpoint (%d bytes)", ErrCorrupt, len(b))
 	}
@@ -134,14 +137,21 @@ func syncDir(dir string) error {
 	return err
 }
 
-// A journal record: column number (1 byte), record index, new value.
+// A journal record: column number (1 byte), record index, value.
 const journalRec = 1 + 4 + 4
 
-// marshalJournal lists the in-place updates of a commit; generation ties
-// it to the checkpoint that commits it.
-func marshalJournal(generation uint64, cols []*column) []byte {
-	b := append([]byte(journalMagic), make([]byte, 8)...)
-	binary.LittleEndian.PutUint64(b[8:], generation)
+// marshalJournal lists the in-place updates of a commit, then the undo
+// data of the last blocks; generation ties it to the checkpoint that
+// commits it.
+func marshalJournal(generation uint64, cols []*column, undo []undoBlock) []byte {
+	n := 0
+	for _, c := range cols {
+		n += len(c.over)
+	}
+	b := make([]byte, 0, 24+n*journalRec)
+	b = append(b, journalMagic...)
+	b = binary.LittleEndian.AppendUint64(b, generation)
+	b = binary.LittleEndian.AppendUint64(b, uint64(n))
 	for ci, c := range cols {
 		for i, v := range c.over {
 			b = append(b, byte(ci))
@@ -149,17 +159,28 @@ func marshalJournal(generation uint64, cols []*column) []byte {
 			b = binary.LittleEndian.AppendUint32(b, v)
 		}
 	}
-	return b
+	return appendUndo(b, undo)
 }
 
-// applyJournal writes the journal's updates into the column files and
-// syncs them. Applying it twice is harmless.
-func applyJournal(b []byte, generation uint64, cols []*column) error {
-	if len(b) < 16 || string(b[:8]) != journalMagic || binary.LittleEndian.Uint64(b[8:]) != generation || (len(b)-16)%journalRec != 0 {
-		return fmt.Errorf("%w: journal of generation %d is malformed", ErrCorrupt, generation)
+// splitJournal checks a journal's header and returns its in-place updates
+// (whole records) and its undo section.
+func splitJournal(b []byte, generation uint64) (redo, undo []byte, err error) {
+	if len(b) < 24 || string(b[:8]) != journalMagic || binary.LittleEndian.Uint64(b[8:]) != generation {
+		return nil, nil, fmt.Errorf("%w: journal of generation %d is malformed", ErrCorrupt, generation)
 	}
+	n := binary.LittleEndian.Uint64(b[16:])
+	if n > uint64(len(b)-24)/journalRec {
+		return nil, nil, fmt.Errorf("%w: journal of generation %d is shorter than its %d updates", ErrCorrupt, generation, n)
+	}
+	end := 24 + n*journalRec
+	return b[24:end], b[end:], nil
+}
+
+// applyJournal writes a journal's in-place updates into the column files
+// and syncs them. Applying them twice is harmless.
+func applyJournal(redo []byte, cols []*column) error {
 	var buf [4]byte
-	for p := b[16:]; len(p) > 0; p = p[journalRec:] {
+	for p := redo; len(p) >= journalRec; p = p[journalRec:] {
 		ci, i := int(p[0]), binary.LittleEndian.Uint32(p[1:])
 		if ci >= len(cols) || cols[ci].width != 4 || uint64(i) >= cols[ci].n {
 			return fmt.Errorf("%w: journal updates record %d of column %d, which is not committed", ErrCorrupt, i, ci)

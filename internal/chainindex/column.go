@@ -142,6 +142,22 @@ func (c *column) committed() error {
 	return c.remap()
 }
 
+// truncate cuts a committed column (no tail) to n records, for a rewind;
+// the file keeps its bytes until the next commit overwrites them or Open
+// cuts it, so readers mapping it never fault.
+func (c *column) truncate(n uint64) error {
+	if len(c.tail) > 0 || n > c.n {
+		return fmt.Errorf("chainindex: truncate %s to %d of %d records with %d bytes pending", c.name, n, c.n, len(c.tail))
+	}
+	for i := range c.over {
+		if uint64(i) >= n {
+			delete(c.over, i)
+		}
+	}
+	c.n = n
+	return c.remap()
+}
+
 // discard drops everything since the last commit.
 func (c *column) discard() {
 	c.tail = c.tail[:0]

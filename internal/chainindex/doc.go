@@ -8,8 +8,9 @@
 // blocks connect and that inputs spend existing unspent outputs, not
 // scripts, signatures or proof of work. Blocks come from Bitcoin Core
 // block files ([Index.Ingest]) or one by one ([Index.AddBlock]); clustering
-// decisions are internal/cluster's. Reorganisations are not undone yet: a
-// block file whose best chain leaves the index's tip is refused.
+// decisions are internal/cluster's. A reorganisation is undone with
+// [Index.Rewind], for up to Config.UndoDepth blocks (default 144); a block
+// file whose best chain leaves the index's tip is refused.
 //
 // # Files
 //
@@ -21,6 +22,9 @@
 //	             hash [32] (internal byte order) | time uint32 | first tx id uint32
 //	tx.col       40 bytes per transaction, in chain order:
 //	             txid [32] (internal byte order) | first output id uint32 | first input id uint32
+//	tx.fp        1 byte per transaction: its wallet fingerprint
+//	             (cluster.Fingerprint: version, nLockTime and nSequence
+//	             classes, witness)
 //	in.col       4 bytes per input, in chain order: spent output id
 //	             (ffffffff for a coinbase's input)
 //	out.col      16 bytes per output, in chain order:
@@ -43,14 +47,20 @@
 //	             uint32, id+1, 0 empty. SipHash-2-4 of the key with the
 //	             checkpoint's seed picks the first slot; linear probing; the
 //	             load stays at most 1/2. Keys are read from tx.col or addr.key.
-//	checkpoint   "ENTCKPT1" | generation, blocks, txs, inputs, outputs,
+//	checkpoint   "ENTCKPT2" | generation, blocks, txs, inputs, outputs,
 //	             addresses, addr.key bytes, txid table entries, merges,
 //	             refused merges, CoinJoins skipped, journal length (uint64 each) |
 //	             seed [16] | network name [32], zero padded | tip hash [32] |
 //	             SHA-256 of the journal [32] | SHA-256 of all before [32]
-//	journal      "ENTJRNL1" | generation uint64 | records: column (0 out.spent,
-//	             1 addr.last, 2 addr.parent, 3 addr.size) byte | record id
-//	             uint32 | new value uint32
+//	journal      "ENTJRNL2" | generation uint64 | update count uint64 |
+//	             updates: column (0 out.spent, 1 addr.last, 2 addr.parent,
+//	             3 addr.size) byte | record id uint32 | new value uint32 |
+//	             undo block count uint64 | undo blocks, oldest first:
+//	             block hash [32] | before the block: addresses, addr.key
+//	             bytes, refused merges, txid table entries, merges,
+//	             CoinJoins skipped (uint64 each) | record count uint64 |
+//	             records as the updates, holding the OLD value of each
+//	             addr.parent or addr.size write the block made
 //
 // A txid seen twice (two early mainnet coinbases, BIP 30) maps to its first
 // transaction. The block of a transaction and the transaction of an output
@@ -92,6 +102,19 @@
 // loss an ingest resumes at the last committed block, with files equal
 // byte for byte to an uninterrupted run.
 //
+// # Reorganisations
+//
+// Undoing a block needs little kept aside: its inputs' out.spent marks are
+// cleared (in.col names the outputs), its outputs' address list heads are
+// set back newest first (each output links to its address's previous
+// one), the union-find writes it made (merges and path compression) are
+// reversed from the journal's undo records, and every column and hash
+// table is cut back to the counts before the block. [Index.Rewind] commits,
+// undoes, commits again (the commit point), then scrubs the hash tables,
+// which Open would also do; a crash anywhere leaves either the old or the
+// new tip, never a mix. The result equals, byte for byte, an index that
+// never saw the undone blocks (TestRewind).
+//
 // # Memory
 //
 // Nothing grows with the chain in memory but the headers of one Ingest
@@ -104,7 +127,7 @@
 //
 // On a 1,000,000-transaction economy of internal/sim (2.6 outputs, 2.5
 // inputs and 2.0 new addresses per transaction) the index takes 215 bytes
-// per transaction: tx.col 40 and txid.ht 8; outputs 52 (out.col, out.spent);
+// per transaction (before tx.fp added one): tx.col 40 and txid.ht 8; outputs 52 (out.col, out.spent);
 // inputs 10; addresses 102 (addr.key 45, addr.end 16, list head, forest
 // 24, addr.ht 17). The economy's fresh address per output makes addresses
 // dominant; the 60 bytes of the goal would need txids and address keys

@@ -36,6 +36,8 @@ var (
 	ErrFull = errors.New("chainindex: index full")
 	// ErrReadOnly: a write on an index opened read-only.
 	ErrReadOnly = errors.New("chainindex: index opened read-only")
+	// ErrTooDeep: a reorganisation deeper than the undo data kept.
+	ErrTooDeep = errors.New("chainindex: reorganisation deeper than the undo data kept")
 )
 
 // Record widths of the column files, in bytes.
@@ -66,6 +68,9 @@ type Config struct {
 	// CommitEvery is the number of blocks between commits. Optional;
 	// default 1000 (and a commit whenever 500,000 transactions wait).
 	CommitEvery int
+	// UndoDepth is how many of the last blocks [Index.Rewind] can undo, for
+	// reorganisations. Optional; default DefaultUndoDepth.
+	UndoDepth int
 	// Rand seeds the hash tables when the index is created. Optional;
 	// default crypto/rand.
 	Rand io.Reader
@@ -73,6 +78,12 @@ type Config struct {
 	Logger *slog.Logger
 	// Now gives the times of progress reports. Optional; default time.Now.
 	Now func() time.Time
+	// Progress, when set, is called by [Index.Ingest] after every block
+	// with the blocks indexed so far (the index's block count), the blocks
+	// of the best chain in the block files and the transactions indexed by
+	// this Ingest; it replaces the periodic progress log lines, for a
+	// progress bar on a terminal. Optional; default nil (log lines).
+	Progress func(blocksDone, blocksTotal int, txs uint64)
 }
 
 // Index is an open index. Its methods are not safe for concurrent use.
@@ -82,7 +93,7 @@ type Index struct {
 	ck  checkpoint
 	key [16]byte
 
-	blocks, txs, ins, outs, addrKey, addrEnd, refused *column
+	blocks, txs, fp, ins, outs, addrKey, addrEnd, refused *column
 	spent, last, parent, size                         *column
 	txidTab, addrTab                                  *table
 
@@ -95,6 +106,13 @@ type Index struct {
 	pendingTxs  int
 	pendingBlks int
 
+	// undo holds what undoing each of the last UndoDepth blocks needs,
+	// oldest first; the last is being recorded while a block is added.
+	undo []undoBlock
+	// recording: parent and size writes below undoAddrs are recorded.
+	recording bool
+	undoAddrs uint32
+
 	// Per-transaction scratch.
 	inAddrs  []uint32
 	outVals  []int64
@@ -106,7 +124,7 @@ type Index struct {
 func (ix *Index) mutable() []*column { return []*column{ix.spent, ix.last, ix.parent, ix.size} }
 
 func (ix *Index) columns() []*column {
-	return []*column{ix.blocks, ix.txs, ix.ins, ix.outs, ix.addrKey, ix.addrEnd, ix.refused,
+	return []*column{ix.blocks, ix.txs, ix.fp, ix.ins, ix.outs, ix.addrKey, ix.addrEnd, ix.refused,
 		ix.spent, ix.last, ix.parent, ix.size}
 }
 
@@ -119,6 +137,9 @@ func Open(ctx context.Context, cfg Config) (*Index, error) {
 	}
 	if cfg.CommitEvery <= 0 {
 		cfg.CommitEvery = 1000
+	}
+	if cfg.UndoDepth <= 0 {
+		cfg.UndoDepth = DefaultUndoDepth
 	}
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
@@ -188,6 +209,7 @@ func (ix *Index) open() error {
 	}
 	ix.blocks = open("block.col", blockWidth, ck.blocks)
 	ix.txs = open("tx.col", txWidth, ck.txs)
+	ix.fp = open("tx.fp", 1, ck.txs)
 	ix.ins = open("in.col", inWidth, ck.inputs)
 	ix.outs = open("out.col", outWidth, ck.outputs)
 	ix.addrKey = open("addr.key", 1, ck.addrBytes)
@@ -232,14 +254,18 @@ func (ix *Index) replayJournal() error {
 	if uint64(len(b)) != ix.ck.journalLen || sha256.Sum256(b) != ix.ck.journalSum {
 		return fmt.Errorf("%w: journal does not match the checkpoint", ErrCorrupt)
 	}
-	if !ix.cfg.ReadOnly {
-		return applyJournal(b, ix.ck.generation, ix.mutable())
-	}
-	if err := applyJournal(b[:16], ix.ck.generation, nil); err != nil {
+	redo, undo, err := splitJournal(b, ix.ck.generation)
+	if err != nil {
 		return err
 	}
+	if !ix.cfg.ReadOnly {
+		if ix.undo, err = parseUndo(undo, ix.cfg.UndoDepth); err != nil {
+			return err
+		}
+		return applyJournal(redo, ix.mutable())
+	}
 	cols := ix.mutable()
-	for p := b[16:]; len(p) > 0; p = p[journalRec:] {
+	for p := redo; len(p) >= journalRec; p = p[journalRec:] {
 		ci, i := int(p[0]), binary.LittleEndian.Uint32(p[1:])
 		if ci >= len(cols) || uint64(i) >= cols[ci].n {
 			return fmt.Errorf("%w: journal record out of range", ErrCorrupt)
@@ -304,7 +330,7 @@ func (ix *Index) Commit() error {
 	ck.blocks, ck.txs, ck.inputs, ck.outputs = ix.blocks.len(), ix.txs.len(), ix.ins.len(), ix.outs.len()
 	ck.addrs, ck.addrBytes, ck.refused = ix.addrEnd.len(), ix.addrKey.len(), ix.refused.len()
 	ck.txidEntries, ck.merges, ck.coinjoins, ck.tip = ix.txidTab.entries, ix.clusterer.Merges, ix.coinjoins, ix.tip
-	journal := marshalJournal(ck.generation, ix.mutable())
+	journal := marshalJournal(ck.generation, ix.mutable(), ix.undo)
 	ck.journalLen, ck.journalSum = uint64(len(journal)), sha256.Sum256(journal)
 	if err := writeAtomic(ix.dir, "journal", journal); err != nil {
 		return err
@@ -313,7 +339,11 @@ func (ix *Index) Commit() error {
 		return err
 	}
 	ix.ck = ck
-	if err := applyJournal(journal, ck.generation, ix.mutable()); err != nil {
+	redo, _, err := splitJournal(journal, ck.generation)
+	if err != nil {
+		return err
+	}
+	if err := applyJournal(redo, ix.mutable()); err != nil {
 		return err
 	}
 	for _, c := range ix.columns() {
@@ -333,6 +363,10 @@ func (ix *Index) rollback() error {
 	}
 	ix.tip, ix.clusterer.Merges, ix.coinjoins = ix.ck.tip, ix.ck.merges, ix.ck.coinjoins
 	ix.pendingTxs, ix.pendingBlks = 0, 0
+	ix.recording = false
+	if err := ix.loadUndo(); err != nil {
+		return err
+	}
 	var err error
 	ix.txidTab.close()
 	ix.addrTab.close()

@@ -46,13 +46,16 @@ func (ix *Index) addBlock(blk *chain.Block, height uint64) error {
 	if height >= uint64(none) || ix.txs.len()+uint64(len(blk.Txs)) >= uint64(none) {
 		return ErrFull
 	}
+	ix.beginUndo()
+	ix.undo[len(ix.undo)-1].hash = hash
+	defer func() { ix.recording = false }()
 	var rec [blockWidth]byte
 	copy(rec[:32], hash[:])
 	binary.LittleEndian.PutUint32(rec[32:], blk.Header.Timestamp)
 	binary.LittleEndian.PutUint32(rec[36:], uint32(ix.txs.len()))
 	ix.blocks.appendRec(rec[:])
 	for i := range blk.Txs {
-		if err := ix.addTx(&blk.Txs[i]); err != nil {
+		if err := ix.addTx(&blk.Txs[i], uint32(height)); err != nil {
 			return fmt.Errorf("block %s (height %d): %w", hash, height, err)
 		}
 	}
@@ -60,7 +63,7 @@ func (ix *Index) addBlock(blk *chain.Block, height uint64) error {
 	return nil
 }
 
-func (ix *Index) addTx(tx *chain.Tx) error {
+func (ix *Index) addTx(tx *chain.Tx, height uint32) error {
 	txNum := uint32(ix.txs.len())
 	if ix.ins.len()+uint64(len(tx.In)) >= uint64(none) || ix.outs.len()+uint64(len(tx.Out)) >= uint64(none) {
 		return ErrFull
@@ -70,6 +73,11 @@ func (ix *Index) addTx(tx *chain.Tx) error {
 	binary.LittleEndian.PutUint32(rec[32:], uint32(ix.outs.len()))
 	binary.LittleEndian.PutUint32(rec[36:], uint32(ix.ins.len()))
 	ix.txs.appendRec(rec[:])
+	seq := cluster.SeqStart
+	for i := range tx.In {
+		seq = cluster.SeqClass(seq, tx.In[i].Sequence)
+	}
+	ix.fp.tail = append(ix.fp.tail, byte(cluster.MakeFingerprint(tx.Version, tx.LockTime, height, seq, tx.HasWitness)))
 
 	ix.inAddrs = ix.inAddrs[:0]
 	if tx.IsCoinbase() {

@@ -36,8 +36,15 @@ func (s sets) Size(id uint32) uint32 {
 	return s.ix.size.u32(id)
 }
 
-func (s sets) SetParent(id, p uint32)      { s.ix.parent.setU32(id, p) }
-func (s sets) SetSize(id uint32, n uint32) { s.ix.size.setU32(id, n) }
+func (s sets) SetParent(id, p uint32) {
+	s.ix.record(2, id, s.ix.parent)
+	s.ix.parent.setU32(id, p)
+}
+
+func (s sets) SetSize(id uint32, n uint32) {
+	s.ix.record(3, id, s.ix.size)
+	s.ix.size.setU32(id, n)
+}
 
 // Tip returns the hash of the last block indexed and the number of blocks
 // (the tip's height plus one; 0 for an empty index).
@@ -46,6 +53,12 @@ func (ix *Index) Tip() (chainhash.Hash, uint32) { return ix.tip, uint32(ix.block
 // BlockHash returns the hash of the block at height h < the block count.
 func (ix *Index) BlockHash(h uint32) chainhash.Hash {
 	return chainhash.Hash(ix.blocks.at(uint64(h))[:32])
+}
+
+// TxFingerprint returns the wallet fingerprint of transaction t < the
+// transaction count.
+func (ix *Index) TxFingerprint(t uint32) cluster.Fingerprint {
+	return cluster.Fingerprint(ix.fp.at(uint64(t))[0])
 }
 
 // TxID returns the txid of transaction t.

@@ -49,12 +49,10 @@ func slotsFor(entries uint64) uint64 {
 // repairing it (write mode) after a crash.
 func openTable(path string, entries uint64, maxID uint32, k keys, readOnly bool) (*table, error) {
 	t := &table{path: path, entries: entries, readOnly: readOnly}
-	slots := slotsFor(entries)
-	if readOnly {
-		// A running writer may have grown the table past the checkpoint;
-		// a bigger table holds the committed ids the same way.
-		slots = max(slots, headerSlots(path))
-	}
+	// A table grown past the checkpoint (by a running writer, one that
+	// crashed, or before a rewind) holds the committed ids the same way:
+	// they were inserted in id order.
+	slots := max(slotsFor(entries), headerSlots(path))
 	err := t.open(path, slots)
 	if err == nil {
 		if readOnly {

@@ -94,8 +94,8 @@ type Index struct {
 	key [16]byte
 
 	blocks, txs, fp, ins, outs, addrKey, addrEnd, refused *column
-	spent, last, parent, size                         *column
-	txidTab, addrTab                                  *table
+	spent, last, parent, size                             *column
+	txidTab, addrTab                                      *table
 
 	clusterer   cluster.Clusterer
 	coinjoins   uint64

@@ -62,6 +62,8 @@ func commands() []command {
 		{"chain tag add", "ADDR", "tag an address with a category, actor and source", chainTagAddFlags},
 		{"chain tag list", "", "list address tags", chainTagListFlags},
 		{"chain trace", "", "follow funds forward or backward from an address, txid or txid:n", chainTraceFlags},
+		{"chain decode", "FILE", "print an evidence block or transaction (raw or hex): txids, inputs, outputs and addresses", chainDecodeFlags},
+		{"chain exposure", "ADDR", "sum by category what an address or its cluster sent to and received from attributed entities", chainExposureFlags},
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"strings"
 
@@ -27,13 +26,7 @@ func chainTraceFlags(fs *flag.FlagSet) func(context.Context, *env, []string) err
 	data, netName := chainFlags(fs)
 	from := fs.String("from", "", "start: an address (all it received), a txid (all its outputs) or txid:n (required)")
 	dirName := fs.String("direction", "forward", "forward (where the money went) or backward (where it came from)")
-	policyName := fs.String("policy", "fifo", "taint policy: fifo, lifo, haircut or poison")
-	depth := fs.Int("depth", 10, "most transactions followed from the start, 1 to 1000")
-	minValue := fs.Int64("min-value", 1, "smallest tainted value followed, in satoshis")
-	fanout := fs.Int("fanout", 100, "most outputs followed per transaction, the most tainted first")
-	maxNodes := fs.Int("max-nodes", 100_000, "most transactions visited")
-	labelsPath := fs.String("labels", "", "CSV file of address,entity,category lines: attributed addresses to stop at (optional)")
-	stopAt := fs.String("stop-at", defaultStopCategories, "categories of the node's address tags ('chain tag') where a trace stops; empty for none")
+	tf := addTraceFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON (with the graph of nodes and edges)")
 	return func(ctx context.Context, e *env, args []string) error {
 		if err := exactArgs("chain trace", args); err != nil {
@@ -46,38 +39,22 @@ func chainTraceFlags(fs *flag.FlagSet) func(context.Context, *env, []string) err
 		if err != nil {
 			return usagef("chain trace: --from: %v", err)
 		}
-		opts := trace.Options{MaxDepth: *depth, MinValue: *minValue, MaxFanout: *fanout, MaxNodes: *maxNodes}
-		if opts.Direction, err = trace.ParseDirection(*dirName); err != nil {
+		direction, err := trace.ParseDirection(*dirName)
+		if err != nil {
 			return usagef("chain trace: --direction: %v", err)
 		}
-		if opts.Policy, err = trace.ParsePolicy(*policyName); err != nil {
-			return usagef("chain trace: --policy: %v", err)
+		opts, err := tf.options("chain trace")
+		if err != nil {
+			return err
 		}
-		if *depth < 1 || *fanout < 1 || *maxNodes < 1 || *minValue < 1 {
-			return usagef("chain trace: --depth, --fanout, --max-nodes and --min-value must be at least 1")
-		}
+		opts.Direction = direction
 		ix, err := openChainIndex(ctx, "chain trace", *data, *netName, true, nil)
 		if err != nil {
 			return err
 		}
 		defer ix.Close()
-		l := trace.Labels{}
-		if *stopAt != "" {
-			if l, err = tagLabels(ctx, e, ix, *data, *stopAt); err != nil {
-				return err
-			}
-		}
-		if *labelsPath != "" {
-			fl, err := readLabels(ix, *labelsPath)
-			if err != nil {
-				return fmt.Errorf("chain trace: %w", err)
-			}
-			maps.Copy(l, fl)
-		}
-		if len(l) > 0 {
-			if opts.Labels, err = trace.ClusterLabels(ix, l); err != nil {
-				return fmt.Errorf("chain trace: %w", err)
-			}
+		if opts.Labels, err = tf.labels(ctx, e, "chain trace", ix, *data); err != nil {
+			return err
 		}
 		starts, err := ix.TraceStarts(spec, maxTraceStarts)
 		if err != nil {
@@ -116,12 +93,12 @@ const defaultStopCategories = attrib.DefaultStopCategories
 
 // tagLabels turns the node's address tags in the given categories into
 // trace labels (see attrib.Strongest).
-func tagLabels(ctx context.Context, e *env, ix *chainindex.Index, data, categories string) (trace.Labels, error) {
+func tagLabels(ctx context.Context, e *env, cmd string, ix *chainindex.Index, data, categories string) (trace.Labels, error) {
 	want, err := attrib.ParseCategories(categories)
 	if err != nil {
-		return nil, usagef("chain trace: --stop-at: %v", err)
+		return nil, usagef("%s: --stop-at: %v", cmd, err)
 	}
-	tf, err := openTags(ctx, e, "chain trace", data, true)
+	tf, err := openTags(ctx, e, cmd, data, true)
 	if err != nil {
 		return nil, err
 	}

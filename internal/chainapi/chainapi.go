@@ -12,6 +12,7 @@
 //	GET  /api/chain/address/{addr}?limit=100
 //	GET  /api/chain/cluster/{addr}?limit=1000
 //	GET  /api/chain/trace?from=&direction=forward&policy=fifo&depth=10&min_value=1&fanout=100&max_nodes=100000&stop_at=
+//	GET  /api/chain/exposure?address=&cluster=false&max_members=1000&policy=fifo&depth=10&min_value=1&fanout=100&max_nodes=100000&stop_at=
 //	GET  /api/chain/tags?category=&address=
 //	POST /api/chain/tags     (a JSON array of attrib.Tag; analyst or admin)
 //

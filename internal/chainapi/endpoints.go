@@ -34,6 +34,7 @@ func (h *Handler) routes() {
 		"GET " + Prefix + "address/{addr}": h.address,
 		"GET " + Prefix + "cluster/{addr}": h.cluster,
 		"GET " + Prefix + "trace":          h.trace,
+		"GET " + Prefix + "exposure":       h.exposure,
 		"GET " + Prefix + "tags":           h.listTags,
 		"POST " + Prefix + "tags":          h.addTags,
 	} {
@@ -220,58 +221,23 @@ func (h *Handler) trace(w http.ResponseWriter, r *http.Request, _ *httpauth.Prin
 	if err != nil {
 		return badRequest("from: %v", err)
 	}
-	var opts trace.Options
-	if opts.Direction, err = trace.ParseDirection(defaulted(q.Get("direction"), "forward")); err != nil {
+	direction, err := trace.ParseDirection(defaulted(q.Get("direction"), "forward"))
+	if err != nil {
 		return badRequest("direction: %v", err)
 	}
-	if opts.Policy, err = trace.ParsePolicy(defaulted(q.Get("policy"), "fifo")); err != nil {
-		return badRequest("policy: %v", err)
-	}
-	depth, err := intParam(r, "depth", 10, 1, 1000)
+	opts, want, err := traceParams(r)
 	if err != nil {
 		return err
 	}
-	minValue, err := intParam(r, "min_value", 1, 1, 21e14)
-	if err != nil {
-		return err
-	}
-	fanout, err := intParam(r, "fanout", 100, 1, 1<<20)
-	if err != nil {
-		return err
-	}
-	maxNodes, err := intParam(r, "max_nodes", 100_000, 1, 10_000_000)
-	if err != nil {
-		return err
-	}
-	opts.MaxDepth, opts.MinValue, opts.MaxFanout, opts.MaxNodes = int(depth), minValue, int(fanout), int(maxNodes)
-	stopAt := attrib.DefaultStopCategories
-	if q.Has("stop_at") {
-		stopAt = q.Get("stop_at")
-	}
-	var want map[attrib.Category]bool
-	if stopAt != "" {
-		if want, err = attrib.ParseCategories(stopAt); err != nil {
-			return badRequest("stop_at: %v", err)
-		}
-	}
+	opts.Direction = direction
 	if spec.Kind == trace.SpecAddress {
 		if err := h.checkAddress(spec.Address); err != nil {
 			return err
 		}
 	}
 	return h.withIndex(r.Context(), func(ix *chainindex.Index, tf *tagfile.File) error {
-		if len(want) > 0 {
-			l := trace.Labels{}
-			for id, t := range attrib.Strongest(tf.All(), want, ix.LookupAddress) {
-				l[id] = trace.Label{Entity: t.Entity(), Category: string(t.Category)}
-			}
-			if len(l) > 0 {
-				cl, err := trace.ClusterLabels(ix, l)
-				if err != nil {
-					return err
-				}
-				opts.Labels = cl
-			}
+		if opts.Labels, err = stopLabels(ix, tf, want); err != nil {
+			return err
 		}
 		starts, err := ix.TraceStarts(spec, maxTraceStarts)
 		if errors.Is(err, chainindex.ErrNotFound) {
@@ -294,6 +260,66 @@ func (h *Handler) trace(w http.ResponseWriter, r *http.Request, _ *httpauth.Prin
 		writeJSON(w, http.StatusOK, res)
 		return nil
 	})
+}
+
+// traceParams reads the parameters trace and exposure share: policy, the
+// limits of the walk, and stop_at, the tag categories where it stops
+// (attrib.DefaultStopCategories when absent, none when empty).
+func traceParams(r *http.Request) (trace.Options, map[attrib.Category]bool, error) {
+	q := r.URL.Query()
+	var opts trace.Options
+	var err error
+	if opts.Policy, err = trace.ParsePolicy(defaulted(q.Get("policy"), "fifo")); err != nil {
+		return opts, nil, badRequest("policy: %v", err)
+	}
+	depth, err := intParam(r, "depth", 10, 1, 1000)
+	if err != nil {
+		return opts, nil, err
+	}
+	minValue, err := intParam(r, "min_value", 1, 1, 21e14)
+	if err != nil {
+		return opts, nil, err
+	}
+	fanout, err := intParam(r, "fanout", 100, 1, 1<<20)
+	if err != nil {
+		return opts, nil, err
+	}
+	maxNodes, err := intParam(r, "max_nodes", 100_000, 1, 10_000_000)
+	if err != nil {
+		return opts, nil, err
+	}
+	opts.MaxDepth, opts.MinValue, opts.MaxFanout, opts.MaxNodes = int(depth), minValue, int(fanout), int(maxNodes)
+	stopAt := attrib.DefaultStopCategories
+	if q.Has("stop_at") {
+		stopAt = q.Get("stop_at")
+	}
+	var want map[attrib.Category]bool
+	if stopAt != "" {
+		if want, err = attrib.ParseCategories(stopAt); err != nil {
+			return opts, nil, badRequest("stop_at: %v", err)
+		}
+	}
+	return opts, want, nil
+}
+
+// stopLabels labels the addresses the node's tags put in the categories
+// want, and their clusters; nil when none.
+func stopLabels(ix *chainindex.Index, tf *tagfile.File, want map[attrib.Category]bool) (trace.Labeler, error) {
+	if len(want) == 0 {
+		return nil, nil
+	}
+	l := trace.Labels{}
+	for id, t := range attrib.Strongest(tf.All(), want, ix.LookupAddress) {
+		l[id] = trace.Label{Entity: t.Entity(), Category: string(t.Category)}
+	}
+	if len(l) == 0 {
+		return nil, nil
+	}
+	cl, err := trace.ClusterLabels(ix, l)
+	if err != nil {
+		return nil, err
+	}
+	return cl, nil
 }
 
 func defaulted(s, def string) string {

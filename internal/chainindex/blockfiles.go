@@ -154,6 +154,9 @@ func (ix *Index) ingestChain(ctx context.Context, src Source, best []chainhash.H
 		}
 		return nil
 	}
+	if ix.cfg.Progress != nil {
+		ix.cfg.Progress(int(have), len(best), 0)
+	}
 	for h := int(have); h < len(best); h++ {
 		if err := ctx.Err(); err != nil {
 			return st, errors.Join(err, ix.Commit())
@@ -178,7 +181,9 @@ func (ix *Index) ingestChain(ctx context.Context, src Source, best []chainhash.H
 		}
 		st.Blocks++
 		st.Txs += len(blk.Txs)
-		if t := now(); t.Sub(lastLog) >= 5*time.Second {
+		if ix.cfg.Progress != nil {
+			ix.cfg.Progress(h+1, len(best), uint64(st.Txs))
+		} else if t := now(); t.Sub(lastLog) >= 5*time.Second {
 			rate := float64(st.Txs-lastTxs) / t.Sub(lastLog).Seconds()
 			ix.cfg.Logger.Info("ingest", "height", h, "blocks", st.Blocks, "txs", st.Txs, "tx_per_s", int(rate))
 			lastLog, lastTxs = t, st.Txs

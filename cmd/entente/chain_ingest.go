@@ -21,17 +21,27 @@ func chainIngestFlags(fs *flag.FlagSet) func(context.Context, *env, []string) er
 	blocks := fs.String("blocks", "", "Bitcoin Core blocks/ directory (blk*.dat, optional xor.dat) or one blk file (this or --raw is required)")
 	var raw fileList
 	fs.Var(&raw, "raw", "evidence files of one block each, raw or hex, comma-separated or the flag repeated; indexed in the order they connect (instead of --blocks)")
+	rpc := rpcFlags(fs)
 	limit := fs.Int("cluster-limit", 10_000, "refuse a merge of two clusters both larger than this many addresses")
 	every := fs.Int("commit-every", 1000, "blocks between commits")
 	return func(ctx context.Context, e *env, args []string) error {
 		if err := exactArgs("chain ingest", args); err != nil {
 			return err
 		}
+		sources := 0
+		for _, given := range []bool{*blocks != "", len(raw) > 0, rpc.url != ""} {
+			if given {
+				sources++
+			}
+		}
 		switch {
-		case *blocks == "" && len(raw) == 0:
-			return usagef("chain ingest: --blocks is required (or --raw for single blocks)")
-		case *blocks != "" && len(raw) > 0:
-			return usagef("chain ingest: --blocks and --raw exclude each other")
+		case sources == 0:
+			return usagef("chain ingest: --blocks is required (or --rpc to follow a node, --raw for single blocks)")
+		case sources > 1:
+			return usagef("chain ingest: --blocks, --rpc and --raw exclude each other")
+		}
+		if rpc.url != "" {
+			return ingestRPC(ctx, e, rpc, *data, *netName, *limit, *every)
 		}
 		var src chainindex.Source
 		if *blocks != "" {

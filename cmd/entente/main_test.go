@@ -1,9 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"database/sql"
+	"io"
+	"os"
 	"regexp"
+	"strconv"
 	"testing"
+
+	"github.com/entente/entente/internal/btcrpc/fakenode"
+	"github.com/entente/entente/internal/chain"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	_ "modernc.org/sqlite"
@@ -17,9 +24,14 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			env.Values[rpcNodeKey{}] = &rpcNodeHolder{}
+			return nil
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"capture":        capture,
 			"schema-version": schemaVersion,
+			"rpcnode":        rpcNode,
 		},
 	})
 }
@@ -51,3 +63,50 @@ func schemaVersion(ts *testscript.TestScript, neg bool, args []string) {
 	_, err = db.Exec("PRAGMA user_version = " + args[1])
 	ts.Check(err)
 }
+
+// rpcnode BLKFILE N|all serves the first N blocks of a block file over
+// JSON-RPC, as Bitcoin Core would (user "u", password "p"), and sets
+// $RPC_URL; run again, it changes the served chain. The node stops with
+// the script.
+func rpcNode(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: rpcnode BLKFILE N|all")
+	}
+	n := 1 << 30
+	if args[1] != "all" {
+		var err error
+		n, err = strconv.Atoi(args[1])
+		ts.Check(err)
+	}
+	f, err := os.Open(ts.MkAbs(args[0]))
+	ts.Check(err)
+	defer f.Close()
+	net, _ := chain.ParseNetwork("mainnet")
+	r := chain.NewBlockFileReader(f, chain.BlockFileConfig{Network: net, Name: args[0]})
+	var blocks [][]byte
+	for len(blocks) < n {
+		fb, err := r.Next()
+		if err == io.EOF && args[1] == "all" {
+			break
+		}
+		if err == io.EOF {
+			ts.Fatalf("rpcnode: %s holds only %d blocks", args[0], len(blocks))
+		}
+		ts.Check(err)
+		blocks = append(blocks, bytes.Clone(fb.Bytes))
+	}
+	holder := ts.Value(rpcNodeKey{}).(*rpcNodeHolder)
+	if holder.node != nil {
+		ts.Check(holder.node.SetBlocks(blocks))
+		return
+	}
+	node, err := fakenode.Start("main", "u", "p", blocks)
+	ts.Check(err)
+	ts.Defer(node.Close)
+	ts.Setenv("RPC_URL", node.URL)
+	holder.node = node
+}
+
+type rpcNodeKey struct{}
+
+type rpcNodeHolder struct{ node *fakenode.Node }

@@ -43,6 +43,8 @@ var rules = []struct {
 	{"internal/store", []string{"internal/taxii", "internal/node"}},
 	// Transport imports the store contract, never a concrete store.
 	{"internal/taxii", join(concreteStores, []string{"internal/node", "database/sql", "github.com/jackc/pgx", "modernc.org/sqlite"})},
+	{"internal/btcrpc", []string{"internal/*"}},
+	{"internal/follow", join(ioLibs[1:], []string{"internal/store", "internal/taxii", "internal/node", "internal/chainapi"})},
 	{"internal/chainapi", join(concreteStores, []string{"internal/node", "internal/taxii", "database/sql", "github.com/jackc/pgx", "modernc.org/sqlite"})},
 }
 

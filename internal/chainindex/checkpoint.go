@@ -12,7 +12,7 @@ import (
 )
 
 const (
-	checkpointMagic = "ENTCKPT2"
+	checkpointMagic = "ENTCKPT3"
 	journalMagic    = "ENTJRNL2"
 	checkpointSize  = 8 + 8*12 + 16 + 32 + 32 + 32 + 32
 )
@@ -55,8 +55,8 @@ func (c *checkpoint) marshal() []byte {
 
 func unmarshalCheckpoint(b []byte) (checkpoint, error) {
 	var c checkpoint
-	if len(b) >= 8 && string(b[:8]) == "ENTCKPT1" {
-		return c, fmt.Errorf("%w: the index was written by an earlier version of Entente (format 1, without undo data or transaction fingerprints); delete its directory and ingest again", ErrCorrupt)
+	if len(b) >= 8 && (string(b[:8]) == "ENTCKPT1" || string(b[:8]) == "ENTCKPT2") {
+		return c, fmt.Errorf("%w: the index was written by an earlier version of Entente (format %c); delete its directory and ingest again", ErrCorrupt, b[7])
 	}
 	if len(b) != checkpointSize || string(b[:8]) != checkpointMagic {
 		return c, fmt.Errorf("%w: checkpoint: not an index checkpoint (%d bytes)", ErrCorrupt, len(b))

@@ -101,7 +101,7 @@ func TestCrashResume(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			names := []string{"out.spent", "addr.last", "addr.parent", "addr.size"}
+			names := []string{"out.spent", "addr.last", "addr.parent", "addr.size", "addr.next"}
 			n := 0
 			for p := j[24 : 24+binary.LittleEndian.Uint64(j[16:])*journalRec]; len(p) > 0; p = p[journalRec:] {
 				f, err := os.OpenFile(filepath.Join(dir, names[p[0]]), os.O_WRONLY, 0)

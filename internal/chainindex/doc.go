@@ -40,6 +40,9 @@
 //	             list linked through out.col's previous-output field)
 //	addr.parent  4 bytes per address: union-find parent address id
 //	addr.size    4 bytes per address: cluster size (meaningful for roots)
+//	addr.next    4 bytes per address: the next member of its cluster, in
+//	             a ring (a merge swaps the two roots' next pointers), so
+//	             members are listed without scanning every address
 //	refused.col  24 bytes per refused merge: tx id | address A | address B |
 //	             cluster size of A | of B | reason (1: both above the limit)
 //	txid.ht      hash table txid -> tx id; addr.ht: address key -> address id:
@@ -47,20 +50,21 @@
 //	             uint32, id+1, 0 empty. SipHash-2-4 of the key with the
 //	             checkpoint's seed picks the first slot; linear probing; the
 //	             load stays at most 1/2. Keys are read from tx.col or addr.key.
-//	checkpoint   "ENTCKPT2" | generation, blocks, txs, inputs, outputs,
+//	checkpoint   "ENTCKPT3" | generation, blocks, txs, inputs, outputs,
 //	             addresses, addr.key bytes, txid table entries, merges,
 //	             refused merges, CoinJoins skipped, journal length (uint64 each) |
 //	             seed [16] | network name [32], zero padded | tip hash [32] |
 //	             SHA-256 of the journal [32] | SHA-256 of all before [32]
 //	journal      "ENTJRNL2" | generation uint64 | update count uint64 |
 //	             updates: column (0 out.spent, 1 addr.last, 2 addr.parent,
-//	             3 addr.size) byte | record id uint32 | new value uint32 |
+//	             3 addr.size, 4 addr.next) byte | record id uint32 | new
+//	             value uint32 |
 //	             undo block count uint64 | undo blocks, oldest first:
 //	             block hash [32] | before the block: addresses, addr.key
 //	             bytes, refused merges, txid table entries, merges,
 //	             CoinJoins skipped (uint64 each) | record count uint64 |
 //	             records as the updates, holding the OLD value of each
-//	             addr.parent or addr.size write the block made
+//	             addr.parent, addr.size or addr.next write the block made
 //
 // A txid seen twice (two early mainnet coinbases, BIP 30) maps to its first
 // transaction. The block of a transaction and the transaction of an output
@@ -76,12 +80,13 @@
 //
 //	3ba3edfd...4b1e5e4a 00000000 00000000
 //
-// in.col ffffffff; out.col 00f2052a01000000 00000000 00000000 (50 BTC to
-// address 0, no earlier output of it); out.spent 00000000; addr.key
+// tx.fp 00 (version 1, no lock time, final sequence, no witness); in.col
+// ffffffff; out.col 00f2052a01000000 00000000 00000000 (50 BTC to address
+// 0, no earlier output of it); out.spent 00000000; addr.key
 // 01 00 62e907b15cbf27d5425399ebf6f0fb50ebb88f18 (P2PKH hash of the
 // genesis key: 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa); addr.end
-// 1600000000000000; addr.last 01000000 (output 0); addr.parent 00000000
-// and addr.size 01000000 (its own cluster of one).
+// 1600000000000000; addr.last 01000000 (output 0); addr.parent 00000000,
+// addr.size 01000000 and addr.next 00000000 (its own cluster of one).
 //
 // # Commits and crashes
 //

@@ -94,7 +94,7 @@ type Index struct {
 	key [16]byte
 
 	blocks, txs, fp, ins, outs, addrKey, addrEnd, refused *column
-	spent, last, parent, size                             *column
+	spent, last, parent, size, next                       *column
 	txidTab, addrTab                                      *table
 
 	clusterer   cluster.Clusterer
@@ -121,11 +121,11 @@ type Index struct {
 }
 
 // mutable lists the columns changed in place, in journal order.
-func (ix *Index) mutable() []*column { return []*column{ix.spent, ix.last, ix.parent, ix.size} }
+func (ix *Index) mutable() []*column { return []*column{ix.spent, ix.last, ix.parent, ix.size, ix.next} }
 
 func (ix *Index) columns() []*column {
 	return []*column{ix.blocks, ix.txs, ix.fp, ix.ins, ix.outs, ix.addrKey, ix.addrEnd, ix.refused,
-		ix.spent, ix.last, ix.parent, ix.size}
+		ix.spent, ix.last, ix.parent, ix.size, ix.next}
 }
 
 // Open opens the index in cfg.Dir, creating it if needed. A writer
@@ -219,6 +219,7 @@ func (ix *Index) open() error {
 	ix.last = open("addr.last", 4, ck.addrs, true)
 	ix.parent = open("addr.parent", 4, ck.addrs, true)
 	ix.size = open("addr.size", 4, ck.addrs, true)
+	ix.next = open("addr.next", 4, ck.addrs, true)
 	if err != nil {
 		return err
 	}

@@ -199,6 +199,7 @@ func (ix *Index) addressFor(script []byte) (uint32, error) {
 	ix.last.appendU32(0)
 	ix.parent.appendU32(n)
 	ix.size.appendU32(1)
+	ix.next.appendU32(n)
 	if err := ix.addrTab.insert(h, n, addrKeys{ix}); err != nil {
 		return none, err
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/aead/siphash"
@@ -44,6 +45,14 @@ func (s sets) SetParent(id, p uint32) {
 func (s sets) SetSize(id uint32, n uint32) {
 	s.ix.record(3, id, s.ix.size)
 	s.ix.size.setU32(id, n)
+}
+
+func (s sets) Splice(a, b uint32) {
+	na, nb := s.ix.next.u32(a), s.ix.next.u32(b)
+	s.ix.record(4, a, s.ix.next)
+	s.ix.record(4, b, s.ix.next)
+	s.ix.next.setU32(a, nb)
+	s.ix.next.setU32(b, na)
 }
 
 // Tip returns the hash of the last block indexed and the number of blocks
@@ -257,23 +266,26 @@ func (ix *Index) ClusterOf(id uint32) (root, size uint32, err error) {
 }
 
 // ClusterMembers returns up to limit member address ids of the cluster
-// whose root is root, in id order. It scans every address: clusters keep
-// no member lists yet.
+// whose root is root, walking its ring of members from the root: time
+// proportional to the members returned. A whole cluster comes in id
+// order; a cut one is the first limit members of the ring, also sorted.
 func (ix *Index) ClusterMembers(root uint32, limit int) ([]uint32, error) {
-	var ids []uint32
 	n := uint32(ix.addrEnd.len())
-	for id := range n {
-		if len(ids) >= limit {
+	if root >= n {
+		return nil, fmt.Errorf("%w: address id %d", ErrNotFound, root)
+	}
+	size := ix.size.u32(root)
+	ids := make([]uint32, 0, min(uint64(limit), uint64(size)))
+	for id := root; len(ids) < limit; {
+		ids = append(ids, id)
+		if id = ix.next.u32(id); id == root {
 			break
 		}
-		r, err := ix.rootOf(id)
-		if err != nil {
-			return ids, err
-		}
-		if r == root {
-			ids = append(ids, id)
+		if id >= n || uint32(len(ids)) >= size {
+			return ids, fmt.Errorf("%w: the member ring of cluster %d is longer than its %d addresses", ErrCorrupt, root, size)
 		}
 	}
+	slices.Sort(ids)
 	return ids, nil
 }
 

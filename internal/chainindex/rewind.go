@@ -22,7 +22,7 @@ type undoBlock struct {
 	hash chainhash.Hash
 	// Counts before the block.
 	addrs, addrBytes, refused, txidEntries, merges, coinjoins uint64
-	// recs: column (2 addr.parent, 3 addr.size) byte | address id uint32 |
+	// recs: column (2 addr.parent, 3 addr.size, 4 addr.next) byte | address id uint32 |
 	// old value uint32, in the order written.
 	recs []byte
 }
@@ -103,7 +103,7 @@ func parseUndo(b []byte, depth int) ([]undoBlock, error) {
 		}
 		u.recs = append([]byte(nil), p[:k*journalRec]...)
 		for r := u.recs; len(r) > 0; r = r[journalRec:] {
-			if r[0] != 2 && r[0] != 3 {
+			if r[0] < 2 || r[0] > 4 {
 				return nil, bad(fmt.Sprintf("record for column %d", r[0]))
 			}
 		}
@@ -187,7 +187,7 @@ func (ix *Index) Rewind(keep uint32) error {
 		{ix.blocks, uint64(keep)}, {ix.txs, uint64(tx0)}, {ix.fp, uint64(tx0)},
 		{ix.ins, uint64(in0)}, {ix.outs, uint64(out0)}, {ix.spent, uint64(out0)},
 		{ix.addrKey, first.addrBytes}, {ix.addrEnd, first.addrs}, {ix.last, first.addrs},
-		{ix.parent, first.addrs}, {ix.size, first.addrs}, {ix.refused, first.refused},
+		{ix.parent, first.addrs}, {ix.size, first.addrs}, {ix.next, first.addrs}, {ix.refused, first.refused},
 	} {
 		if err := cut.c.truncate(cut.n); err != nil {
 			return err

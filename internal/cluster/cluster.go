@@ -38,6 +38,15 @@ type Sets interface {
 	SetSize(id, size uint32)
 }
 
+// Ringer is implemented by a [Sets] that also keeps each cluster's members
+// in a ring (a circular list of next pointers; a new id is a ring of one),
+// so that members are listed in time proportional to the cluster, not to
+// all addresses. Union splices the rings of the two roots it joins, which
+// is one swap of their next pointers.
+type Ringer interface {
+	Splice(a, b uint32)
+}
+
 // DefaultLimit is the default of [Clusterer.Limit].
 const DefaultLimit = 10_000
 
@@ -136,6 +145,9 @@ func (c *Clusterer) Union(a, b uint32) (merged bool, refused *Refusal) {
 	}
 	c.Sets.SetParent(rb, ra)
 	c.Sets.SetSize(ra, sa+sb)
+	if r, ok := c.Sets.(Ringer); ok {
+		r.Splice(ra, rb)
+	}
 	c.Merges++
 	return true, nil
 }

@@ -121,7 +121,9 @@ type Index struct {
 }
 
 // mutable lists the columns changed in place, in journal order.
-func (ix *Index) mutable() []*column { return []*column{ix.spent, ix.last, ix.parent, ix.size, ix.next} }
+func (ix *Index) mutable() []*column {
+	return []*column{ix.spent, ix.last, ix.parent, ix.size, ix.next}
+}
 
 func (ix *Index) columns() []*column {
 	return []*column{ix.blocks, ix.txs, ix.fp, ix.ins, ix.outs, ix.addrKey, ix.addrEnd, ix.refused,

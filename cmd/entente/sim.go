@@ -31,7 +31,8 @@ func simGenerateFlags(fs *flag.FlagSet) func(context.Context, *env, []string) er
 	seed := fs.Uint64("seed", 1, "seed of the run: the same seed and flags give the same bytes")
 	txs := fs.Int("txs", 0, "number of transactions to generate, coinbases included (required)")
 	out := fs.String("out", "", "directory to write blocks/, truth/ and tags/ into (required)")
-	profile := fs.String("profile", "realistic", "mix of behaviour: realistic")
+	profile := fs.String("profile", "realistic", "economy: realistic (today's, with history), early (2011-2013: P2PKH, reuse, "+
+		"no CoinJoin), privacy (Taproot, CoinJoins, Whirlpool remixes, mixer) or ransomware (many incidents)")
 	netName := fs.String("network", "mainnet", "mainnet, testnet3, regtest or signet: blk magic and address encoding")
 	perBlock := fs.Int("txs-per-block", 2000, "mean transactions per block")
 	people := fs.Int("individuals", 10_000, "number of individuals in the economy")

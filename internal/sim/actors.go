@@ -12,7 +12,7 @@ const (
 	wasabiDenom      = 10_000_000 // 0.1 BTC, Wasabi 1.x's base denomination
 	whirlDenom       = 5_000_000  // Whirlpool's 0.05 BTC pool
 	whirlMinerFee    = 30_000     // per premix output, pays the mix's fee
-	maxQueue         = 400        // pending withdrawals per service
+	maxQueue         = 400        // pending withdrawals per service (the mixer: profile.mixerQueue)
 	maxPremix        = 200
 )
 
@@ -34,11 +34,13 @@ type economy struct {
 	pools       []*pool
 	poolWeight  int
 
-	wasabi, whirl *entity
+	wasabi, whirl *entity // nil in a profile without coordinators
 	wasabiFees    *wallet
 	whirlFees     *wallet
 	premixOut     *wallet // TX0 outputs land here before joining premix
 	premix        []premixCoin
+	postmixOut    *wallet      // mix outputs that will remix land here first
+	postmix       []premixCoin // post-mix outputs waiting to remix
 
 	operators     []*operator
 	incidents     []*incident
@@ -64,6 +66,7 @@ type custodian struct {
 	queue    []withdrawal
 	payout   Behaviour // behaviour of its payouts
 	maxBatch int
+	maxQueue int // pending withdrawals it takes
 }
 
 type withdrawal struct {
@@ -84,9 +87,12 @@ type pool struct {
 	hot      *wallet
 }
 
+// premixCoin is a coin in the Whirlpool pool: a premix output waiting for
+// its first mix, or a post-mix output waiting to remix left more times.
 type premixCoin struct {
 	u     utxo
 	owner *wallet
+	left  int
 }
 
 var (
@@ -119,7 +125,8 @@ func (g *gen) setup() error {
 	e := &g.economy
 	e.progs, e.exProg, e.exFresh, e.svcProg = programs, exchangeProgram, exchangeFresh, serviceProgram
 	e.opProg, e.cjProg, e.poolProg = operatorProgram, coinjoinProgram, poolProgram
-	e.events = realisticEvents()
+	g.prof.applyPrograms(e)
+	e.events = g.prof.events()
 	e.upgradeRate = min(0.05, 4*float64(g.cfg.Individuals)/float64(g.cfg.Txs))
 	for i, name := range poolNames {
 		tw, err := g.tagPack(name, "miner")
@@ -129,7 +136,7 @@ func (g *gen) setup() error {
 		p := &pool{ent: g.newEntity(MiningPool, name, tw), marker: "/" + strings.Fields(name)[0] + "/", weight: poolWeights[i]}
 		typ := p2pkh
 		if i >= 2 {
-			typ = p2wpkh
+			typ = g.scriptType(p2wpkh)
 		}
 		p.payout = g.newAddress(p.ent, typ)
 		g.tag(p.ent, p.payout)
@@ -151,11 +158,11 @@ func (g *gen) setup() error {
 		if err != nil {
 			return err
 		}
-		c := g.newCustodian(g.newEntity(Exchange, name, tw), []scriptType{p2pkh, p2shP2wpkh, p2wpkh}[i%3], BatchWithdrawal, 150)
+		c := g.newCustodian(g.newEntity(Exchange, name, tw), g.scriptType([]scriptType{p2pkh, p2shP2wpkh, p2wpkh}[i%3]), BatchWithdrawal, 150)
 		if i%2 == 1 {
 			c.hot.prog, c.deposits.prog = &g.exFresh, &g.exFresh
 		}
-		c.cold = &wallet{owner: c.ent, prog: &g.exProg, typ: p2shMulti, max: 64}
+		c.cold = &wallet{owner: c.ent, prog: &g.exProg, typ: g.scriptType(p2shMulti), max: 64}
 		cold := g.newAddress(c.ent, p2shMulti)
 		g.tag(c.ent, cold)
 		premine = append(premine, output{addr: cold, value: 100_000 * btc, to: c.cold}, output{addr: c.hotAddr, value: 2_000 * btc, to: c.hot})
@@ -165,28 +172,20 @@ func (g *gen) setup() error {
 	if err != nil {
 		return err
 	}
-	e.market = g.newCustodian(g.newEntity(Market, "Nightjar Market", tw), p2wpkh, BatchWithdrawal, 60)
+	e.market = g.newCustodian(g.newEntity(Market, "Nightjar Market", tw), g.scriptType(p2wpkh), BatchWithdrawal, 60)
 	if tw, err = g.tagPack("Murkwater Mixer", "mixing_service"); err != nil {
 		return err
 	}
-	e.mixer = g.newCustodian(g.newEntity(MixerService, "Murkwater Mixer", tw), p2wpkh, Mixer, 2)
+	e.mixer = g.newCustodian(g.newEntity(MixerService, "Murkwater Mixer", tw), g.scriptType(p2wpkh), Mixer, 2)
+	e.mixer.maxQueue = g.prof.mixerQueue
 	premine = append(premine, output{addr: e.market.hotAddr, value: 500 * btc, to: e.market.hot},
 		output{addr: e.mixer.hotAddr, value: 1_000 * btc, to: e.mixer.hot})
 
 	e.services = append([]*custodian{e.market, e.mixer}, e.exchanges...)
-	if tw, err = g.tagPack("Wasabi-like Coordinator", "coinjoin"); err != nil {
-		return err
-	}
-	e.wasabi = g.newEntity(Coordinator, "Wasabi-like Coordinator", tw)
-	e.wasabiFees = &wallet{owner: e.wasabi, prog: &g.cjProg, typ: p2wpkh, max: 64, reuse: true}
-	if tw, err = g.tagPack("Whirlpool-like Coordinator", "coinjoin"); err != nil {
-		return err
-	}
-	e.whirl = g.newEntity(Coordinator, "Whirlpool-like Coordinator", tw)
-	e.whirlFees = &wallet{owner: e.whirl, prog: &g.cjProg, typ: p2wpkh, max: 64, reuse: true}
-	e.premixOut = &wallet{owner: e.whirl, prog: &g.cjProg, typ: p2wpkh, max: 8}
-	for _, w := range []*wallet{e.wasabiFees, e.whirlFees} {
-		g.tag(w.owner, g.receive(w))
+	if g.prof.coordinators {
+		if err := g.setupCoordinators(); err != nil {
+			return err
+		}
 	}
 
 	for i, name := range operatorNames {
@@ -206,8 +205,31 @@ func (g *gen) setup() error {
 	return g.seal(premine)
 }
 
+// setupCoordinators makes the two CoinJoin coordinators and tags one
+// fee address of each, as their fee addresses are public knowledge.
+func (g *gen) setupCoordinators() error {
+	e := &g.economy
+	tw, err := g.tagPack("Wasabi-like Coordinator", "coinjoin")
+	if err != nil {
+		return err
+	}
+	e.wasabi = g.newEntity(Coordinator, "Wasabi-like Coordinator", tw)
+	e.wasabiFees = &wallet{owner: e.wasabi, prog: &g.cjProg, typ: p2wpkh, max: 64, reuse: true}
+	if tw, err = g.tagPack("Whirlpool-like Coordinator", "coinjoin"); err != nil {
+		return err
+	}
+	e.whirl = g.newEntity(Coordinator, "Whirlpool-like Coordinator", tw)
+	e.whirlFees = &wallet{owner: e.whirl, prog: &g.cjProg, typ: p2wpkh, max: 64, reuse: true}
+	e.premixOut = &wallet{owner: e.whirl, prog: &g.cjProg, typ: p2wpkh, max: 8}
+	e.postmixOut = &wallet{owner: e.whirl, prog: &g.cjProg, typ: p2wpkh, max: 8}
+	for _, w := range []*wallet{e.wasabiFees, e.whirlFees} {
+		g.tag(w.owner, g.receive(w))
+	}
+	return nil
+}
+
 func (g *gen) newCustodian(ent *entity, typ scriptType, payout Behaviour, maxBatch int) *custodian {
-	c := &custodian{ent: ent, depType: typ, payout: payout, maxBatch: maxBatch}
+	c := &custodian{ent: ent, depType: typ, payout: payout, maxBatch: maxBatch, maxQueue: maxQueue}
 	c.hot = &wallet{owner: ent, prog: &g.exProg, typ: typ, max: 2000}
 	c.deposits = &wallet{owner: ent, prog: &g.exProg, typ: typ, max: 1000}
 	if ent.kind != Exchange {
@@ -219,11 +241,14 @@ func (g *gen) newCustodian(ent *entity, typ scriptType, payout Behaviour, maxBat
 }
 
 // newWallet gives e a wallet from a program popular at this point of the
-// run: legacy P2PKH wallets first, then nested and native SegWit, Taproot
-// in the last part.
+// run, of the script type that program made then (the profile's
+// walletChoice).
 func (g *gen) newWallet(e *entity) *wallet {
 	p := g.progress()
-	weights := [len(programs)]float64{max(0, 1-2*p) * 3, 3 * p, 2 * p, 2*(1-p) + 0.3, max(0, p-0.6) * 5}
+	var weights [len(programs)]float64
+	for k := range weights {
+		weights[k] = g.prof.wallets[k].weight(p)
+	}
 	var sum float64
 	for _, w := range weights {
 		sum += w
@@ -233,34 +258,22 @@ func (g *gen) newWallet(e *entity) *wallet {
 	for ; i < len(weights)-1 && r >= weights[i]; i++ {
 		r -= weights[i]
 	}
-	typ := p2wpkh
-	switch g.progs[i].name {
-	case "core-legacy":
-		typ = p2pkh
-	case "core":
-		if p < 0.45 {
-			typ = p2shP2wpkh
-		} else if p > 0.8 && g.rng.IntN(3) == 0 {
-			typ = p2tr
+	c := &g.prof.wallets[i]
+	typ, staged := c.final, false
+	for _, st := range c.stages {
+		if p < st.until {
+			typ, staged = st.typ, true
+			break
 		}
-	case "electrum":
-		if p < 0.3 {
-			typ = p2pkh
-		}
-	case "mobile":
-		if p < 0.4 {
-			typ = p2pkh
-		} else if p < 0.7 {
-			typ = p2shP2wpkh
-		}
-	case "sparrow":
+	}
+	if !staged && c.taprootOneIn > 0 && p > c.taprootFrom && g.rng.IntN(c.taprootOneIn) == 0 {
 		typ = p2tr
 	}
-	reuse := g.rng.IntN(10) == 0
+	reuse := g.rng.IntN(10) < g.prof.reuse
 	if g.progs[i].name == "mobile" {
-		reuse = g.rng.IntN(10) < 6
+		reuse = g.rng.IntN(10) < g.prof.reuseMobile
 	}
-	return &wallet{owner: e, prog: &g.progs[i], typ: typ, reuse: reuse, max: 32}
+	return &wallet{owner: e, prog: &g.progs[i], typ: g.scriptType(typ), reuse: reuse, max: 32}
 }
 
 func (g *gen) pickPool() *pool {

@@ -42,6 +42,8 @@
 //	deposit-sweep     a service sweeps deposit addresses into its hot wallet
 //	cold-storage      an exchange moves funds between hot and cold wallets
 //	coinjoin          a Wasabi-like round or a Whirlpool 5-in-5-out mix
+//	coinjoin-remix    a Whirlpool 5-in-5-out mix with 1 to 3 remixers: post-mix
+//	                  outputs of earlier mixes, paying no fee ("privacy" only)
 //	whirlpool-tx0     a Whirlpool premix split paying the coordinator's fee
 //	peel-hop          a step of a ransomware operator's peel chain
 //	ransom-payment    a victim pays a ransom
@@ -79,8 +81,8 @@
 // way; the market pays its vendors later, the mixer pays back less its fee
 // in parts after a delay. CoinJoins come as Wasabi-like rounds (0.1 BTC
 // equal outputs plus change, coordinator fee) and Whirlpool TX0s and
-// 5-in-5-out mixes (remixes are not modelled). Pools pay miners from
-// coinbases after 100 blocks.
+// 5-in-5-out mixes of 0.05 BTC. Pools pay miners from coinbases after 100
+// blocks.
 //
 // In a ransom incident the victim buys coins at an exchange (a withdrawal
 // to a fresh address of a new wallet) and pays the ransom to fresh
@@ -90,6 +92,35 @@
 // exchanges it uses, or once, 20-40% to the mixer; the remainder goes to a
 // fresh address. The last remainder is cashed out whole, and so is each of
 // the mixer's payouts when it arrives.
+//
+// # Profiles
+//
+// Config.Profile chooses the economy; each is a documented set of the
+// generator's parameters in profile.go (event weights, wallet programs and
+// their script types over the run, address reuse, CoinJoin and mixer use,
+// ransom incidents), with its sources:
+//
+//	realistic   today's economy with its history, as above; the default.
+//	            Its bytes for a seed are pinned (testdata/golden).
+//	early       2011-2013: P2PKH only (services and operators too), heavy
+//	            address reuse (about 0.58 of outputs go to a used address,
+//	            0.24 in realistic), version 1 transactions with no BIP 125
+//	            signal and no locktime, no CoinJoin coordinators; more
+//	            market trade, few incidents.
+//	privacy     Taproot wallets with fresh receive and change addresses,
+//	            Wasabi-like rounds to P2TR, frequent Whirlpool mixes whose
+//	            post-mix outputs remix, a busy custodial mixer.
+//	ransomware  realistic, with about fifteen times the ransom incidents
+//	            and up to 128 under way at once.
+//
+// A Whirlpool remix follows Samourai's coordinator: up to three of a mix's
+// five inputs are post-mix outputs of earlier mixes, each exactly the pool
+// denomination and paying nothing; the other inputs are premix outputs
+// whose extra pays the whole miner fee. A post-mix output stays in the pool
+// (in no wallet) for one to six remixes with chance 0.7, and otherwise goes
+// to its owner's wallet to be spent; truth/txs.csv calls a mix with a
+// remixer coinjoin-remix, its actor the coordinator, and the addresses of
+// every output are their owners' in addresses.csv as always.
 //
 // # Determinism and memory
 //

@@ -28,6 +28,74 @@ func realisticEvents() []event {
 	}
 }
 
+// earlyEvents is the "early" profile's mix: no CoinJoins, more market
+// trade (Silk Road's years), ransomware not yet a business (CryptoLocker,
+// the first to ask for bitcoin at scale, appeared in late 2013).
+func earlyEvents() []event {
+	return []event{
+		{420, (*gen).payment},
+		{120, (*gen).buy},
+		{90, (*gen).sell},
+		{45, (*gen).marketBuy},
+		{8, (*gen).useMixer},
+		{60, (*gen).sweepDeposits},
+		{50, (*gen).withdraw},
+		{10, (*gen).coldStorage},
+		{30, (*gen).consolidate},
+		{10, (*gen).poolPayout},
+		{1, (*gen).startIncident},
+		{40, (*gen).advanceIncident},
+	}
+}
+
+// privacyEvents is the "privacy" profile's mix: Wasabi-like rounds five
+// times and Whirlpool TX0s and mixes about ten times as often as in the
+// realistic mix (mixes most of all, as each premix coin is followed by
+// free remixes), and five times the custodial mixer's deposits, with
+// payouts to match.
+func privacyEvents() []event {
+	return []event{
+		{320, (*gen).payment},
+		{120, (*gen).buy},
+		{80, (*gen).sell},
+		{25, (*gen).marketBuy},
+		{40, (*gen).useMixer},
+		{40, (*gen).mixerWithdraw},
+		{60, (*gen).sweepDeposits},
+		{50, (*gen).withdraw},
+		{10, (*gen).coldStorage},
+		{15, (*gen).consolidate},
+		{15, (*gen).wasabiRound},
+		{60, (*gen).whirlpoolTx0},
+		{150, (*gen).whirlpoolMix},
+		{10, (*gen).poolPayout},
+		{2, (*gen).startIncident},
+		{40, (*gen).advanceIncident},
+	}
+}
+
+// ransomwareEvents is the realistic mix with fifteen times the incidents,
+// and steps enough to move each along its peel chain.
+func ransomwareEvents() []event {
+	return []event{
+		{400, (*gen).payment},
+		{120, (*gen).buy},
+		{90, (*gen).sell},
+		{25, (*gen).marketBuy},
+		{8, (*gen).useMixer},
+		{60, (*gen).sweepDeposits},
+		{50, (*gen).withdraw},
+		{10, (*gen).coldStorage},
+		{20, (*gen).consolidate},
+		{3, (*gen).wasabiRound},
+		{8, (*gen).whirlpoolTx0},
+		{12, (*gen).whirlpoolMix},
+		{10, (*gen).poolPayout},
+		{30, (*gen).startIncident},
+		{300, (*gen).advanceIncident},
+	}
+}
+
 // step runs one event. Services that have let work pile up act first, so
 // that their queues and deposit sets stay bounded.
 func (g *gen) step() {
@@ -35,7 +103,7 @@ func (g *gen) step() {
 		if len(c.deposits.utxos) >= c.deposits.max/2 && g.sweepAt(c) {
 			return
 		}
-		if len(c.queue) >= maxQueue && g.withdrawAt(c) {
+		if len(c.queue) >= c.maxQueue && g.withdrawAt(c) {
 			return
 		}
 	}
@@ -111,7 +179,7 @@ func (g *gen) payment() bool {
 // buy: a person buys coins at an exchange, to be withdrawn in its next batch.
 func (g *gen) buy() bool {
 	c := g.randomExchange()
-	if len(c.queue) >= maxQueue {
+	if len(c.queue) >= c.maxQueue {
 		return false
 	}
 	w := g.randomWallet(g.randomIndividual())
@@ -145,7 +213,7 @@ func (g *gen) sell() bool {
 // vendor (one of a few individuals) later, minus its cut.
 func (g *gen) marketBuy() bool {
 	w := g.fundedWallet(g.randomIndividual())
-	if w == nil || len(g.market.queue) >= maxQueue {
+	if w == nil || len(g.market.queue) >= g.market.maxQueue {
 		return false
 	}
 	v := min(g.amount(1_000_000, 1.0, false), w.balance()*8/10)
@@ -166,7 +234,7 @@ func (g *gen) marketBuy() bool {
 func (g *gen) useMixer() bool {
 	ind := g.randomIndividual()
 	w := g.fundedWallet(ind)
-	if w == nil || len(g.mixer.queue) >= maxQueue-3 {
+	if w == nil || len(g.mixer.queue) >= g.mixer.maxQueue-3 {
 		return false
 	}
 	v := min(g.amount(20_000_000, 1.0, false), w.balance()*9/10)
@@ -213,6 +281,10 @@ func (g *gen) sweepAt(c *custodian) bool {
 }
 
 func (g *gen) withdraw() bool { return g.withdrawAt(g.randomCustodian()) }
+
+// mixerWithdraw pays the mixer's next customer: a busy mixer's payouts keep
+// up with its deposits, where a random custodian's withdrawals would not.
+func (g *gen) mixerWithdraw() bool { return g.withdrawAt(g.mixer) }
 
 // withdrawAt pays c's ready withdrawals: exchanges and the market in
 // batches, the mixer one customer at a time.

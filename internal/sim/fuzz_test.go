@@ -10,17 +10,18 @@ import (
 
 // FuzzGenerate runs the generator on arbitrary small configurations: it
 // must either refuse the config with ErrConfig or write exactly the asked
-// number of transactions in blocks that decode and chain. The package
-// parses no outside input, so its configuration is what a hostile caller
-// controls.
+// number of transactions in blocks that decode and chain, whatever the
+// profile. The package parses no outside input, so its configuration is
+// what a hostile caller controls.
 func FuzzGenerate(f *testing.F) {
-	f.Add(uint64(1), uint16(500), uint16(50), uint16(100))
-	f.Add(uint64(2), uint16(10), uint16(5), uint16(100))
-	f.Add(uint64(3), uint16(9), uint16(0), uint16(0))
-	f.Add(uint64(4), uint16(3000), uint16(4000), uint16(150))
-	f.Fuzz(func(t *testing.T, seed uint64, txs, perBlock, people uint16) {
+	f.Add(uint64(1), uint16(500), uint16(50), uint16(100), uint8(0))
+	f.Add(uint64(2), uint16(10), uint16(5), uint16(100), uint8(1))
+	f.Add(uint64(3), uint16(9), uint16(0), uint16(0), uint8(2))
+	f.Add(uint64(4), uint16(3000), uint16(4000), uint16(150), uint8(3))
+	f.Add(uint64(5), uint16(3000), uint16(30), uint16(100), uint8(2))
+	f.Fuzz(func(t *testing.T, seed uint64, txs, perBlock, people uint16, prof uint8) {
 		cfg := Config{Seed: seed, Txs: int(txs % 4000), TxsPerBlock: int(perBlock), Individuals: int(people),
-			Network: &chaincfg.RegressionNetParams}
+			Profile: Profiles()[int(prof)%len(profiles)], Network: &chaincfg.RegressionNetParams}
 		dir := t.TempDir()
 		st, err := Generate(context.Background(), dir, cfg)
 		if err != nil {

@@ -6,10 +6,7 @@ package sim
 // peels land in deposit addresses at a few exchanges, sends part through
 // the custodial mixer and cashes that out too.
 
-const (
-	maxIncidents = 16
-	viaMixer     = 1 << 31 // tag bit: the coins came back from the mixer
-)
+const viaMixer = 1 << 31 // tag bit: the coins came back from the mixer
 
 type operator struct {
 	ent       *entity
@@ -41,11 +38,11 @@ type incident struct {
 }
 
 func (g *gen) startIncident() bool {
-	if len(g.incidents) >= maxIncidents {
+	if len(g.incidents) >= g.prof.maxIncidents {
 		return false
 	}
 	ex := g.randomExchange()
-	if len(ex.queue) >= maxQueue {
+	if len(ex.queue) >= ex.maxQueue {
 		return false
 	}
 	g.incidentCount++
@@ -58,7 +55,7 @@ func (g *gen) startIncident() bool {
 		hops:     2 + g.rng.IntN(5),
 	}
 	inc.vw = g.newWallet(inc.victim.ent)
-	inc.w = &wallet{owner: inc.op.ent, prog: &g.opProg, typ: p2wpkh, max: 16}
+	inc.w = &wallet{owner: inc.op.ent, prog: &g.opProg, typ: g.scriptType(p2wpkh), max: 16}
 	ex.queue = append(ex.queue, withdrawal{to: inc.vw, addr: g.receive(inc.vw), value: inc.amount*105/100 + 100_000, tag: inc.id})
 	g.incidents = append(g.incidents, inc)
 	return false
@@ -158,7 +155,7 @@ func (g *gen) peel(inc *incident) bool {
 		return false
 	}
 	main := inc.w.utxos[k]
-	toMixer := !inc.mixed && g.rng.IntN(5) < 3 && len(g.mixer.queue) < maxQueue-3
+	toMixer := !inc.mixed && g.rng.IntN(5) < 3 && len(g.mixer.queue) < g.mixer.maxQueue-3
 	var ex *custodian
 	var out output
 	if toMixer {

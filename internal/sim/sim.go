@@ -34,8 +34,9 @@ type Config struct {
 	// Txs is the number of transactions to write, coinbases included.
 	// Required, at least 10 and at most MaxTxs.
 	Txs int
-	// Profile names the economy's mix of behaviour. Optional; "realistic",
-	// the only one so far, is the default.
+	// Profile names the economy: "realistic" (the default), "early",
+	// "privacy" or "ransomware"; the package doc describes each, and
+	// Profiles lists them. Optional.
 	Profile string
 	// Network sets the blk file magic and the address encoding. Optional;
 	// default mainnet.
@@ -71,8 +72,8 @@ func (c *Config) complete() error {
 	if c.Profile == "" {
 		c.Profile = "realistic"
 	}
-	if c.Profile != "realistic" {
-		return fmt.Errorf("%w: unknown profile %q (want realistic)", ErrConfig, c.Profile)
+	if _, err := lookupProfile(c.Profile); err != nil {
+		return err
 	}
 	if c.Network == nil {
 		c.Network = &chaincfg.MainNetParams
@@ -109,6 +110,7 @@ func (c *Config) complete() error {
 type gen struct {
 	ctx    context.Context
 	cfg    Config
+	prof   *profile
 	rng    *rand.Rand
 	junk   junk
 	blk    *blkWriter
@@ -140,7 +142,8 @@ func Generate(ctx context.Context, dir string, cfg Config) (Stats, error) {
 	if err := cfg.complete(); err != nil {
 		return Stats{}, err
 	}
-	g := &gen{ctx: ctx, cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))}
+	prof, _ := lookupProfile(cfg.Profile) // complete checked it
+	g := &gen{ctx: ctx, cfg: cfg, prof: prof, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))}
 	g.junk = make(junk, junkSize)
 	for i := 0; i < junkSize; i += 8 {
 		v := g.rng.Uint64()
@@ -203,7 +206,7 @@ func (g *gen) newEntity(kind Kind, name string, tags *tagWriter) *entity {
 
 // newAddress makes a fresh address of type t owned by e.
 func (g *gen) newAddress(e *entity, t scriptType) address {
-	a := address{typ: t}
+	a := address{typ: g.scriptType(t)}
 	for i := 0; i < 32; i += 8 {
 		v := g.rng.Uint64()
 		for k := range 8 {
@@ -211,7 +214,7 @@ func (g *gen) newAddress(e *entity, t scriptType) address {
 		}
 	}
 	s := a.encode(g.cfg.Network)
-	g.truth.address(s, e, t)
+	g.truth.address(s, e, a.typ)
 	g.addresses++
 	return a
 }

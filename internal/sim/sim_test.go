@@ -9,6 +9,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -94,11 +95,60 @@ func readCSV(t *testing.T, path string) [][]string {
 	return rows[1:]
 }
 
-// TestChain checks the chain as a node would: framing, decoding, linking,
-// merkle roots, coinbases, no double spend, value conservation, and that
-// the truth covers every output and transaction.
+// absent lists, for each profile, the behaviours its economy never has.
+var absent = map[string][]string{
+	"realistic":  {"coinjoin-remix"},
+	"early":      {"coinjoin", "whirlpool-tx0", "coinjoin-remix"},
+	"privacy":    nil,
+	"ransomware": {"coinjoin-remix"},
+}
+
+// TestChain checks each profile's chain as a node would: framing,
+// decoding, linking, merkle roots, coinbases, no double spend, value
+// conservation, and that the truth covers every output and transaction.
 func TestChain(t *testing.T) {
-	cfg := smallConfig(1)
+	for _, name := range Profiles() {
+		t.Run(name, func(t *testing.T) {
+			cfg := smallConfig(1)
+			cfg.Profile = name
+			v := checkChain(t, cfg)
+			for _, b := range behaviourNames {
+				if want := !slices.Contains(absent[name], b); (v.counts[b] > 0) != want {
+					t.Errorf("%d %s transactions in %d, want some: %v", v.counts[b], b, cfg.Txs, want)
+				}
+			}
+			if v.counts["mining"] <= v.stats.Blocks {
+				t.Errorf("%d mining transactions in %d blocks: no pool paid out", v.counts["mining"], v.stats.Blocks)
+			}
+			t.Logf("behaviours: %v", v.counts)
+		})
+	}
+}
+
+// chainView is what checkChain learnt of a run, for checks of one profile.
+type chainView struct {
+	dir    string
+	stats  Stats
+	blocks []*wire.MsgBlock
+	// behaviour of each transaction, by reversed-hex txid.
+	behaviour map[string]string
+	counts    map[string]int
+	// prev holds, for each non-coinbase transaction, what its inputs spent.
+	prev map[chainhash.Hash][]prevOut
+	// addrType and addrKind are addresses.csv's script_type and kind.
+	addrType, addrKind map[string]string
+}
+
+type prevOut struct {
+	value int64
+	from  chainhash.Hash // the transaction that made the output
+	addr  string
+}
+
+// checkChain generates cfg and checks the chain and its truth; it fails t
+// on the first inconsistency.
+func checkChain(t *testing.T, cfg Config) *chainView {
+	t.Helper()
 	dir, st := generate(t, cfg)
 	blocks := readBlocks(t, dir, uint32(chaincfg.MainNetParams.Net))
 	if len(blocks) != st.Blocks {
@@ -107,11 +157,15 @@ func TestChain(t *testing.T) {
 	if files, _ := filepath.Glob(filepath.Join(dir, "blocks", "blk*.dat")); len(files) < 2 {
 		t.Errorf("%d blk files, want a roll-over at 1 MiB", len(files))
 	}
+	v := &chainView{dir: dir, stats: st, blocks: blocks, behaviour: map[string]string{}, counts: map[string]int{},
+		prev: map[chainhash.Hash][]prevOut{}, addrType: map[string]string{}, addrKind: map[string]string{}}
 
 	type coin struct {
 		value    int64
 		script   []byte
 		matureAt int // height from which a coinbase output may be spent
+		from     chainhash.Hash
+		addr     string
 	}
 	utxos := map[wire.OutPoint]coin{}
 	owner := map[string]string{} // address -> entity id
@@ -120,15 +174,16 @@ func TestChain(t *testing.T) {
 			t.Fatalf("address %s listed twice", r[0])
 		}
 		owner[r[0]] = r[1]
+		v.addrKind[r[0]], v.addrType[r[0]] = r[2], r[3]
 	}
 	type placed struct {
 		value int64
 		owner string
 	}
 	outputs := map[string]placed{} // "txid:vout"
-	behaviour := map[string]string{}
 	for _, r := range readCSV(t, filepath.Join(dir, "truth", "txs.csv")) {
-		behaviour[r[0]] = r[2]
+		v.behaviour[r[0]] = r[2]
+		v.counts[r[2]]++
 	}
 
 	var prev chainhash.Hash
@@ -164,10 +219,11 @@ func TestChain(t *testing.T) {
 				t.Fatalf("block %d tx %s: %v", h, tx.Hash(), err)
 			}
 		}
+		var fees, coinbaseOut int64
 		for i, tx := range b.Transactions {
 			txs++
 			id := ids[i]
-			if _, ok := behaviour[id.String()]; !ok {
+			if _, ok := v.behaviour[id.String()]; !ok {
 				t.Fatalf("block %d tx %s: no behaviour in truth", h, id)
 			}
 			isCoinbase := tx.TxIn[0].PreviousOutPoint.Index == wire.MaxPrevOutIndex && tx.TxIn[0].PreviousOutPoint.Hash == (chainhash.Hash{})
@@ -186,6 +242,7 @@ func TestChain(t *testing.T) {
 						t.Fatalf("block %d tx %s spends a coinbase output maturing at %d", h, id, c.matureAt)
 					}
 					in += c.value
+					v.prev[id] = append(v.prev[id], prevOut{value: c.value, from: c.from, addr: c.addr})
 					wantWitness := !bytes.HasPrefix(c.script, []byte{0x76}) && !(len(c.script) == 23 && len(ti.SignatureScript) > 100)
 					if (len(ti.Witness) > 0) != wantWitness {
 						t.Fatalf("block %d tx %s: witness %d items for script %x", h, id, len(ti.Witness), c.script)
@@ -204,27 +261,38 @@ func TestChain(t *testing.T) {
 				if err != nil || len(addrs) != 1 {
 					t.Fatalf("block %d tx %s out %d: script %x: %v", h, id, vout, o.PkScript, err)
 				}
-				ent, ok := owner[addrs[0].EncodeAddress()]
+				a := addrs[0].EncodeAddress()
+				ent, ok := owner[a]
 				if !ok {
-					t.Fatalf("block %d tx %s out %d: address %s has no entity", h, id, vout, addrs[0])
+					t.Fatalf("block %d tx %s out %d: address %s has no entity", h, id, vout, a)
 				}
 				outputs[id.String()+":"+strconv.Itoa(vout)] = placed{o.Value, ent}
-				c := coin{value: o.Value, script: o.PkScript}
+				c := coin{value: o.Value, script: o.PkScript, from: id, addr: a}
 				if isCoinbase && h > 1 { // blocks 0 and 1 found the economy
 					c.matureAt = h + 100
 				}
 				utxos[wire.OutPoint{Hash: id, Index: uint32(vout)}] = c
 			}
-			if !isCoinbase && in <= out {
+			if isCoinbase {
+				coinbaseOut = out
+				continue
+			}
+			if in <= out {
 				t.Fatalf("block %d tx %s: in %d, out %d: want a positive fee", h, id, in, out)
 			}
+			fees += in - out
+		}
+		// Value is conserved: past the founding blocks, a coinbase pays
+		// exactly the subsidy and the block's fees.
+		if h > 1 && coinbaseOut != subsidy+fees {
+			t.Fatalf("block %d: coinbase pays %d, subsidy and fees are %d", h, coinbaseOut, subsidy+fees)
 		}
 	}
 	if txs != cfg.Txs || st.Txs != cfg.Txs {
 		t.Errorf("wrote %d txs (Stats %d), want %d", txs, st.Txs, cfg.Txs)
 	}
-	if len(behaviour) != txs {
-		t.Errorf("truth has %d txs, chain %d", len(behaviour), txs)
+	if len(v.behaviour) != txs {
+		t.Errorf("truth has %d txs, chain %d", len(v.behaviour), txs)
 	}
 	// Ransom truth points at real outputs of the right owners.
 	for _, f := range []struct {
@@ -240,25 +308,12 @@ func TestChain(t *testing.T) {
 			if !ok {
 				t.Fatalf("%s: %v: no such output", f.file, r)
 			}
-			if v, _ := strconv.ParseInt(r[5], 10, 64); v != o.value || o.owner != r[f.ownerCol] {
+			if val, _ := strconv.ParseInt(r[5], 10, 64); val != o.value || o.owner != r[f.ownerCol] {
 				t.Fatalf("%s: %v: output holds %d for entity %s", f.file, r, o.value, o.owner)
 			}
 		}
 	}
-
-	counts := map[string]int{}
-	for _, b := range behaviour {
-		counts[b]++
-	}
-	for _, b := range behaviourNames {
-		if counts[b] == 0 {
-			t.Errorf("no %s transactions in %d", b, txs)
-		}
-	}
-	if counts["mining"] <= st.Blocks {
-		t.Errorf("%d mining transactions in %d blocks: no pool paid out", counts["mining"], st.Blocks)
-	}
-	t.Logf("behaviours: %v", counts)
+	return v
 }
 
 // TestDeterminism: the same seed gives the same bytes, another seed others.

@@ -27,11 +27,13 @@ const (
 	CashOut                          // a ransomware operator pays an exchange deposit address
 	Mining                           // a coinbase, or a pool paying its miners
 	Mixer                            // a deposit into or a payout from the custodial mixer
+	CoinJoinRemix                    // a Whirlpool mix with at least one post-mix output remixing
 )
 
 var behaviourNames = [...]string{
 	"payment", "consolidation", "batch-withdrawal", "deposit-sweep", "cold-storage",
 	"coinjoin", "whirlpool-tx0", "peel-hop", "ransom-payment", "cash-out", "mining", "mixer",
+	"coinjoin-remix",
 }
 
 func (b Behaviour) String() string { return behaviourNames[b] }

@@ -34,6 +34,18 @@
 // addresses of one entity connected through such transactions (a
 // union-find of 8 bytes an address).
 //
+// # Change heuristics
+//
+// Beside the index's own clusters (multi-input), each change heuristic set
+// of [Config.Change] gets a row: internal/cluster's [cluster.Overlay],
+// computed in memory over the index by one pass over the chain, seeded
+// with the index's clusters, with the same size guard; its refusals are
+// added to the row's. A last row, [OracleRow], is the ceiling of every
+// change heuristic: in each transaction a heuristic may judge, every
+// output the truth gives the payer is merged. It is a bound, not a method:
+// what no change heuristic can link (single-output transactions such as
+// deposit sweeps, addresses never spent) stays out of it too.
+//
 // # False merges and collapse
 //
 // A false merge is a cluster holding addresses of more than one entity; a

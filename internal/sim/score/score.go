@@ -14,6 +14,7 @@ import (
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/entente/entente/internal/chainindex"
+	"github.com/entente/entente/internal/cluster"
 	"github.com/entente/entente/internal/trace"
 )
 
@@ -24,6 +25,8 @@ type Index interface {
 	AddressInfo(addr string, limit int) (chainindex.Address, error)
 	Stats() (chainindex.Stats, error)
 	TraceStarts(sp trace.Spec, limit int) ([]trace.Start, error)
+	ChangeClusters(ctx context.Context, ov *cluster.Overlay) error
+	TxView(t uint32, v *cluster.Tx) error
 }
 
 var _ Index = (*chainindex.Index)(nil)
@@ -45,19 +48,49 @@ type Config struct {
 	// TraceDepth is the most transactions a ransom trace follows.
 	// Optional; default [DefaultTraceDepth], at most 1,000.
 	TraceDepth int
+	// Change lists the change heuristic sets to score, a row each on top
+	// of multi-input clustering. Optional; nil means [StandardChange], an
+	// empty list none.
+	Change []cluster.Heuristics
+	// ClusterLimit is the size guard of the change rows' overlays
+	// ([cluster.Overlay.Limit]). Optional; default cluster.DefaultLimit.
+	ClusterLimit int
+	// NoTracing skips the tracing rows, which take minutes on a million
+	// transactions. Optional; default false.
+	NoTracing bool
 }
+
+// StandardChange is the change heuristic sets scored by default: each
+// heuristic alone, then the combinations offered.
+var StandardChange = []cluster.Heuristics{
+	cluster.ByType, cluster.ByRound, cluster.ByOptimal, cluster.ByFresh, cluster.ByFingerprint, cluster.ByPeel,
+	cluster.AllHeuristics, cluster.AllHeuristics | cluster.Vote, cluster.Careful, cluster.Broad,
+}
+
+// OracleRow names the row of a perfect change heuristic (see
+// [changeOracle]).
+const OracleRow = "multi-input+change-oracle"
 
 // Row is the score of one heuristic combination.
 type Row struct {
-	Heuristics string `json:"heuristics"` // "multi-input"
+	Heuristics string `json:"heuristics"` // "multi-input", "multi-input+fresh"
 	CoinJoins  string `json:"coinjoins"`  // how CoinJoins are treated
 	Result
 	// Reachable is recall against the pairs a perfect multi-input
 	// heuristic would link: addresses of one entity connected by
-	// transactions spending them together, CoinJoins excluded.
+	// transactions spending them together, CoinJoins excluded. For a
+	// change row it can pass 1: change links what co-spending never does.
 	Reachable Recall `json:"reachable"`
-	// RefusedMerges are merges the index's cluster guard refused.
+	// RefusedMerges are merges the cluster guard refused: the index's,
+	// plus the overlay's for a change row.
 	RefusedMerges uint64 `json:"refused_merges"`
+	// ChangeOutputs is how many change outputs the heuristics named, and
+	// ChangeMerges how many merges they made (change rows only).
+	ChangeOutputs uint64 `json:"change_outputs,omitempty"`
+	ChangeMerges  uint64 `json:"change_merges,omitempty"`
+	// Seconds is the time the row took: the pass over the chain and the
+	// table (change rows only).
+	Seconds float64 `json:"seconds,omitempty"`
 	// ByKind is recall among the entities of each kind (exchange,
 	// individual...): it shows whose wallets the heuristic can not link.
 	ByKind map[string]Recall `json:"recall_by_kind"`
@@ -128,6 +161,9 @@ func Score(ctx context.Context, cfg Config) (Report, error) {
 	// heuristic would find.
 	var reach forest
 	var txs []uint64
+	// ids and ents hold each indexed truth address's id and entity, to
+	// score the change overlays.
+	var ids, ents []uint32
 	// exchanges labels the exchanges' addresses with their entity ids, as
 	// the exchanges' own tags would, for tracing.
 	exchanges := trace.Labels{}
@@ -150,6 +186,7 @@ func Score(ctx context.Context, cfg Config) (Report, error) {
 		rep.IndexedAddresses++
 		reach.add()
 		multi.Add(a.Cluster, entity)
+		ids, ents = append(ids, a.ID), append(ents, entity)
 		if kinds[entity] == "exchange" {
 			exchanges[a.ID] = trace.Label{Entity: strconv.FormatUint(uint64(entity), 10), Category: "exchange"}
 		}
@@ -197,6 +234,60 @@ func Score(ctx context.Context, cfg Config) (Report, error) {
 	row.Reachable.TruePositives = row.TruePositives
 	row.Reachable.Recall = ratio(row.TruePositives, row.Reachable.TruePairs)
 	rep.Clustering = append(rep.Clustering, row)
+
+	sets := cfg.Change
+	if sets == nil {
+		sets = StandardChange
+	}
+	for _, h := range sets {
+		log.Info("score change heuristics", "heuristics", h)
+		t0 := now()
+		ov := &cluster.Overlay{Heuristics: h, Limit: cfg.ClusterLimit}
+		if err := cfg.Index.ChangeClusters(ctx, ov); err != nil {
+			return rep, fmt.Errorf("score: change heuristics %s: %w", h, err)
+		}
+		tab := NewTable()
+		for i, id := range ids {
+			tab.Add(ov.Root(id), ents[i])
+		}
+		r := Row{
+			Heuristics: "multi-input+" + h.String(), CoinJoins: "excluded",
+			Result:        tab.Result(func(e uint32) bool { return coSpenders[e] }),
+			RefusedMerges: st.RefusedMerges + ov.Refused,
+			ChangeOutputs: ov.Changes, ChangeMerges: ov.Merges,
+		}
+		r.ByKind = tab.RecallBy(func(e uint32) string { return kinds[e] })
+		r.Reachable = row.Reachable
+		r.Reachable.TruePositives = r.TruePositives
+		r.Reachable.Recall = ratio(r.TruePositives, r.Reachable.TruePairs)
+		r.Seconds = now().Sub(t0).Seconds()
+		rep.Clustering = append(rep.Clustering, r)
+	}
+	if len(sets) > 0 {
+		log.Info("score change oracle")
+		t0 := now()
+		ov, err := changeOracle(ctx, cfg.Index, st.Txs, ids, ents)
+		if err != nil {
+			return rep, err
+		}
+		tab := NewTable()
+		for i, id := range ids {
+			tab.Add(ov.Root(id), ents[i])
+		}
+		r := Row{Heuristics: OracleRow, CoinJoins: "excluded",
+			Result:        tab.Result(func(e uint32) bool { return coSpenders[e] }),
+			RefusedMerges: st.RefusedMerges, ChangeOutputs: ov.Changes, ChangeMerges: ov.Merges}
+		r.ByKind = tab.RecallBy(func(e uint32) string { return kinds[e] })
+		r.Reachable = row.Reachable
+		r.Reachable.TruePositives = r.TruePositives
+		r.Reachable.Recall = ratio(r.TruePositives, r.Reachable.TruePairs)
+		r.Seconds = now().Sub(t0).Seconds()
+		rep.Clustering = append(rep.Clustering, r)
+	}
+	if cfg.NoTracing {
+		rep.Elapsed = now().Sub(start)
+		return rep, nil
+	}
 
 	payments, err := readPayments(cfg.Truth, cfg.Index)
 	if err != nil {
@@ -346,4 +437,66 @@ func readKinds(path string) (map[uint32]string, error) {
 		return nil, fmt.Errorf("score: %w", err)
 	}
 	return kinds, nil
+}
+
+// changeOracle is the ceiling of every change heuristic: multi-input
+// clustering plus, in each transaction a change heuristic may judge (not a
+// coinbase or CoinJoin, two or more outputs with addresses), a merge of
+// every output the truth says belongs to the payer. No guard: it is a
+// bound, not a method. ids and ents are the indexed truth addresses and
+// their entities.
+func changeOracle(ctx context.Context, ix Index, txs uint64, ids, ents []uint32) (*cluster.Overlay, error) {
+	ov := &cluster.Overlay{Limit: -1}
+	if err := ix.ChangeClusters(ctx, ov); err != nil {
+		return nil, fmt.Errorf("score: change oracle: %w", err)
+	}
+	owner := make([]uint32, ov.Forest.Len()) // entity+1, 0 unknown
+	for i, id := range ids {
+		if int(id) < len(owner) {
+			owner[id] = ents[i] + 1
+		}
+	}
+	c := cluster.Clusterer{Sets: &ov.Forest, Limit: -1}
+	var v cluster.Tx
+	var addrs []uint32
+	var vals []int64
+	for t := range uint32(min(txs, uint64(^uint32(0)))) {
+		if t%(1<<16) == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if err := ix.TxView(t, &v); err != nil {
+			return nil, fmt.Errorf("score: change oracle: %w", err)
+		}
+		addrs, vals = addrs[:0], vals[:0]
+		outs := 0
+		for _, in := range v.Ins {
+			if in.Addr != cluster.NoAddress {
+				addrs = append(addrs, in.Addr)
+			}
+		}
+		for _, o := range v.Outs {
+			vals = append(vals, o.Value)
+			if o.Addr != cluster.NoAddress && o.Value > 0 {
+				outs++
+			}
+		}
+		if v.Coinbase || len(addrs) == 0 || outs < 2 || cluster.DetectCoinJoin(addrs, vals) != cluster.NotCoinJoin {
+			continue
+		}
+		if int(addrs[0]) >= len(owner) || owner[addrs[0]] == 0 {
+			continue
+		}
+		payer := owner[addrs[0]]
+		for _, o := range v.Outs {
+			if o.Addr != cluster.NoAddress && int(o.Addr) < len(owner) && owner[o.Addr] == payer {
+				ov.Changes++
+				if merged, _ := c.Union(addrs[0], o.Addr); merged {
+					ov.Merges++
+				}
+			}
+		}
+	}
+	return ov, nil
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -367,7 +368,9 @@ func readCoinJoins(path string) (map[uint64]struct{}, error) {
 	defer f.Close()
 	set := map[uint64]struct{}{}
 	err = ReadTxs(f, func(txid, behaviour string) error {
-		if behaviour != "coinjoin" {
+		// "coinjoin" and "coinjoin-remix" (a Whirlpool round taking
+		// post-mix coins again): both are many people signing together.
+		if !strings.HasPrefix(behaviour, "coinjoin") {
 			return nil
 		}
 		h, err := chainhash.NewHashFromStr(txid)

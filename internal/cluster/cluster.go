@@ -14,8 +14,16 @@
 // equal-output mixes: Whirlpool (5 inputs, 5 equal outputs), Wasabi-like
 // rounds and JoinMarket (several equal outputs, each with a change output),
 // and the generic case (at least 3 outputs of one value and at least 2
-// distinct input addresses). Such transactions are skipped. Change
-// heuristics are not part of this package yet.
+// distinct input addresses). Such transactions are skipped.
+//
+// # Change heuristics
+//
+// Change heuristics (change.go: address type, round values, optimal
+// change, fresh vs reused address, wallet fingerprints, peeling chains)
+// guess which output of a payment went back to the payer. A wrong guess is
+// a permanent false merge, so they are never applied to the index's
+// forest: an analysis chooses a [Heuristics] set and an [Overlay] applies
+// it in memory on top of the multi-input clusters, with the same guard.
 //
 // # Union-find
 //

@@ -105,6 +105,63 @@ func (ix *Index) Ingest(ctx context.Context, src Source) (IngestStats, error) {
 	return st, ix.fault
 }
 
+// blockReader reads blocks of the best chain from the block files.
+type blockReader struct {
+	ix    *Index
+	src   Source
+	best  []chainhash.Hash
+	files []*os.File
+}
+
+func (r *blockReader) close() {
+	for _, f := range r.files {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+// read reads and parses the block at height h into blk, using buf.
+func (r *blockReader) read(h int, blk *chain.Block, buf *[]byte) error {
+	loc := r.ix.located[r.best[h]]
+	if r.files[loc.file] == nil {
+		f, err := os.Open(r.src.Files[loc.file])
+		if err != nil {
+			return err
+		}
+		r.files[loc.file] = f
+	}
+	if cap(*buf) < int(loc.size) {
+		*buf = make([]byte, loc.size)
+	}
+	b := (*buf)[:loc.size]
+	if _, err := r.files[loc.file].ReadAt(b, loc.offset); err != nil {
+		return &chain.FileError{File: r.src.Files[loc.file], Offset: loc.offset - 8, Err: err}
+	}
+	if r.src.XORKey != [chain.XORKeySize]byte{} {
+		for i := range b {
+			b[i] ^= r.src.XORKey[(loc.offset+int64(i))%chain.XORKeySize]
+		}
+	}
+	if err := blk.Parse(b); err != nil {
+		return &chain.FileError{File: r.src.Files[loc.file], Offset: loc.offset - 8, Err: fmt.Errorf("block %s (height %d): %w", r.best[h], h, err)}
+	}
+	return nil
+}
+
+// readSlot is a block read ahead of indexing, with its own buffer.
+type readSlot struct {
+	h   int
+	blk chain.Block
+	buf []byte
+	err error
+}
+
+// readAhead is how many blocks are read and parsed ahead of the one being
+// indexed: reading, XOR and parsing (with its txid hashing) run on one
+// core while indexing runs on another.
+const readAhead = 4
+
 func (ix *Index) ingestChain(ctx context.Context, src Source, best []chainhash.Hash, all int, start time.Time, now func() time.Time) (IngestStats, error) {
 	st := IngestStats{Stale: all - len(best)}
 	_, have := ix.Tip()
@@ -114,63 +171,71 @@ func (ix *Index) ingestChain(ctx context.Context, src Source, best []chainhash.H
 	if have > 0 && best[have-1] != ix.tip {
 		return st, fmt.Errorf("%w: the index tip %s (height %d) is not on the block files' best chain", ErrNotConnected, ix.tip, have-1)
 	}
-	files := make([]*os.File, len(src.Files))
-	defer func() {
-		for _, f := range files {
-			if f != nil {
-				f.Close()
+	ahead := &blockReader{ix: ix, src: src, best: best, files: make([]*os.File, len(src.Files))}
+	defer ahead.close()
+
+	// The reader fills free slots in height order and stops at the first
+	// error, which it hands over in its slot.
+	readCtx, stop := context.WithCancel(ctx)
+	free := make(chan *readSlot, readAhead)
+	full := make(chan *readSlot, readAhead)
+	for range readAhead {
+		free <- &readSlot{}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(full)
+		for h := int(have); h < len(best); h++ {
+			var s *readSlot
+			select {
+			case s = <-free:
+			case <-readCtx.Done():
+				return
+			}
+			s.h = h
+			s.err = ahead.read(h, &s.blk, &s.buf)
+			full <- s
+			if s.err != nil {
+				return
 			}
 		}
 	}()
-	var (
-		blk     chain.Block
-		buf     []byte
-		lastLog = start
-		lastTxs int
-	)
-	read := func(h int) error {
-		loc := ix.located[best[h]]
-		if files[loc.file] == nil {
-			f, err := os.Open(src.Files[loc.file])
-			if err != nil {
-				return err
-			}
-			files[loc.file] = f
+	defer func() {
+		stop()
+		for range full {
 		}
-		if cap(buf) < int(loc.size) {
-			buf = make([]byte, loc.size)
-		}
-		buf = buf[:loc.size]
-		if _, err := files[loc.file].ReadAt(buf, loc.offset); err != nil {
-			return &chain.FileError{File: src.Files[loc.file], Offset: loc.offset - 8, Err: err}
-		}
-		if src.XORKey != [chain.XORKeySize]byte{} {
-			for i := range buf {
-				buf[i] ^= src.XORKey[(loc.offset+int64(i))%chain.XORKeySize]
-			}
-		}
-		if err := blk.Parse(buf); err != nil {
-			return &chain.FileError{File: src.Files[loc.file], Offset: loc.offset - 8, Err: fmt.Errorf("block %s (height %d): %w", best[h], h, err)}
-		}
-		return nil
-	}
+		<-done
+	}()
+
 	if ix.cfg.Progress != nil {
 		ix.cfg.Progress(int(have), len(best), 0)
 	}
-	for h := int(have); h < len(best); h++ {
+	var (
+		lastLog = start
+		lastTxs int
+	)
+	for s := range full {
+		h := s.h
 		if err := ctx.Err(); err != nil {
 			return st, errors.Join(err, ix.Commit())
 		}
-		if err := read(h); err != nil {
-			return st, err
+		if s.err != nil {
+			return st, s.err
 		}
-		if err := ix.AddBlock(&blk); err != nil {
+		if err := ix.AddBlock(&s.blk); err != nil {
 			err = fmt.Errorf("%s at offset %d: %w", src.Files[ix.located[best[h]].file], ix.located[best[h]].offset-8, err)
 			// The rollback went back to the last commit: index the good
 			// blocks before the fault again and keep them.
+			again := &blockReader{ix: ix, src: src, best: best, files: make([]*os.File, len(src.Files))}
+			defer again.close()
+			var (
+				blk chain.Block
+				buf []byte
+			)
 			_, from := ix.Tip()
 			for g := int(from); g < h; g++ {
-				if rerr := read(g); rerr != nil {
+				if rerr := again.read(g, &blk, &buf); rerr != nil {
 					return st, errors.Join(err, rerr)
 				}
 				if rerr := ix.AddBlock(&blk); rerr != nil {
@@ -180,7 +245,8 @@ func (ix *Index) ingestChain(ctx context.Context, src Source, best []chainhash.H
 			return st, errors.Join(err, ix.Commit())
 		}
 		st.Blocks++
-		st.Txs += len(blk.Txs)
+		st.Txs += len(s.blk.Txs)
+		free <- s
 		if ix.cfg.Progress != nil {
 			ix.cfg.Progress(h+1, len(best), uint64(st.Txs))
 		} else if t := now(); t.Sub(lastLog) >= 5*time.Second {
@@ -188,6 +254,9 @@ func (ix *Index) ingestChain(ctx context.Context, src Source, best []chainhash.H
 			ix.cfg.Logger.Info("ingest", "height", h, "blocks", st.Blocks, "txs", st.Txs, "tx_per_s", int(rate))
 			lastLog, lastTxs = t, st.Txs
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return st, errors.Join(err, ix.Commit())
 	}
 	st.Elapsed = now().Sub(start)
 	return st, ix.Commit()

@@ -14,6 +14,7 @@ func chainClusterFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 	asJSON := fs.Bool("json", false, "print JSON")
 	limit := fs.Int("limit", 1000, "most members to list")
 	clusterLimit := fs.Int("cluster-limit", cluster.DefaultLimit, "with --change: refuse a merge of two clusters both above this many addresses (negative: none)")
+	sweepMin := fs.Int("sweep-min", cluster.DefaultSweepMin, sweepMinUsage)
 	change := fs.String("change", "", "change heuristics on top of multi-input clustering, comma-separated: "+
 		cluster.HeuristicNames()+". Off by default. Computes the clusters in memory for this query "+
 		"(a pass over the whole chain: about 4 seconds and 16 MB per million transactions, 8 bytes an address); "+
@@ -24,6 +25,9 @@ func chainClusterFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 		}
 		if *limit < 0 || *limit > 1_000_000 {
 			return usagef("chain cluster: --limit %d not in [0, 1000000]", *limit)
+		}
+		if err := checkSweepMin("chain cluster", *sweepMin); err != nil {
+			return err
 		}
 		h, err := cluster.ParseHeuristics(*change)
 		if err != nil {
@@ -40,7 +44,7 @@ func chainClusterFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 		}
 		var root, size uint32
 		var ids []uint32
-		var refused uint64
+		var refused, sweeps, collectors uint64
 		inCluster := func(a string) (bool, error) { return false, nil }
 		if h == 0 {
 			if root, size, err = ix.ClusterOf(id); err != nil {
@@ -58,12 +62,13 @@ func chainClusterFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 				return r == root, err
 			}
 		} else {
-			ov := &cluster.Overlay{Heuristics: h, Limit: *clusterLimit}
+			ov := &cluster.Overlay{Heuristics: h, Limit: *clusterLimit, SweepMin: *sweepMin}
 			if err := ix.ChangeClusters(ctx, ov); err != nil {
 				return fmt.Errorf("chain cluster: change heuristics %s: %w", h, err)
 			}
 			root = ov.Root(id)
 			size, refused = ov.Size(root), ov.Refused
+			sweeps, collectors = ov.Sweeps, ov.Collectors
 			for m := range uint32(ov.Forest.Len()) {
 				if len(ids) >= *limit {
 					break
@@ -100,19 +105,25 @@ func chainClusterFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 		groups := attrib.Summarize(tags)
 		if *asJSON {
 			return writeJSON(e.stdout, struct {
-				Address   string         `json:"address"`
-				Change    string         `json:"change"`
-				Cluster   uint32         `json:"cluster"`
-				Size      uint32         `json:"size"`
-				Tags      []attrib.Group `json:"tags"`
-				Members   []string       `json:"members"`
-				Truncated bool           `json:"truncated"`
-				Refused   uint64         `json:"refused_change_merges"`
-			}{args[0], h.String(), root, size, groups, members, uint32(len(members)) < size, refused})
+				Address    string         `json:"address"`
+				Change     string         `json:"change"`
+				Cluster    uint32         `json:"cluster"`
+				Size       uint32         `json:"size"`
+				Tags       []attrib.Group `json:"tags"`
+				Members    []string       `json:"members"`
+				Truncated  bool           `json:"truncated"`
+				Refused    uint64         `json:"refused_change_merges"`
+				Sweeps     uint64         `json:"sweeps,omitempty"`
+				Collectors uint64         `json:"collectors,omitempty"`
+			}{args[0], h.String(), root, size, groups, members, uint32(len(members)) < size, refused, sweeps, collectors})
 		}
 		fmt.Fprintf(e.stdout, "cluster %d: %d addresses", root, size)
 		if h != 0 {
-			fmt.Fprintf(e.stdout, " (multi-input and change heuristics %s; the guard refused %d merges)", h, refused)
+			fmt.Fprintf(e.stdout, " (multi-input and change heuristics %s; the guard refused %d merges", h, refused)
+			if h&cluster.BySweep != 0 {
+				fmt.Fprintf(e.stdout, "; %d sweeps merged into %d collectors", sweeps, collectors)
+			}
+			fmt.Fprint(e.stdout, ")")
 		}
 		fmt.Fprintln(e.stdout)
 		for _, g := range groups {
@@ -130,4 +141,16 @@ func chainClusterFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 		}
 		return nil
 	}
+}
+
+// sweepMinUsage documents --sweep-min, shared by chain cluster and sim
+// score.
+var sweepMinUsage = fmt.Sprintf("with the sweep heuristic: the sweeps from distinct clusters, with one wallet fingerprint, "+
+	"an address must have received before sweeps into it merge (1 to %d)", cluster.MaxSweepMin)
+
+func checkSweepMin(cmd string, k int) error {
+	if k < 1 || k > cluster.MaxSweepMin {
+		return usagef("%s: --sweep-min %d not in [1, %d]", cmd, k, cluster.MaxSweepMin)
+	}
+	return nil
 }

@@ -48,10 +48,11 @@ func simScoreFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error
 	depth := fs.Int("trace-depth", score.DefaultTraceDepth, "transactions each ransom trace follows (1 to 1000)")
 	tracing := fs.Bool("tracing", true, "score ransom tracing too (minutes on a million transactions)")
 	change := fs.String("change", "standard", "change heuristic sets to score on top of multi-input, a row each: "+
-		"'standard' (each heuristic alone, then all and consensus), 'none', or sets separated by ';' such as "+
+		"'standard' (each heuristic alone, then all, consensus, careful and broad, then sweep alone and with careful and broad), 'none', or sets separated by ';' such as "+
 		"'fresh;type,fresh,vote'. Names: "+cluster.HeuristicNames()+". Each row is a pass over the chain "+
 		"holding 8 bytes an address in memory, a few seconds per million transactions")
 	limit := fs.Int("cluster-limit", cluster.DefaultLimit, "the change rows' guard: refuse a merge of two clusters both above this many addresses (negative: none)")
+	sweepMin := fs.Int("sweep-min", cluster.DefaultSweepMin, sweepMinUsage)
 	return func(ctx context.Context, e *env, args []string) error {
 		if err := exactArgs("sim score", args); err != nil {
 			return err
@@ -61,6 +62,9 @@ func simScoreFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error
 		}
 		if *depth < 1 || *depth > 1000 {
 			return usagef("sim score: --trace-depth %d not in [1, 1000]", *depth)
+		}
+		if err := checkSweepMin("sim score", *sweepMin); err != nil {
+			return err
 		}
 		sets, err := parseChangeSets(*change)
 		if err != nil {
@@ -73,7 +77,7 @@ func simScoreFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error
 		defer ix.Close()
 		rep, err := score.Score(ctx, score.Config{
 			Truth: *truth, Index: ix, Now: e.now, TraceDepth: *depth,
-			Change: sets, ClusterLimit: *limit, NoTracing: !*tracing,
+			Change: sets, ClusterLimit: *limit, SweepMin: *sweepMin, NoTracing: !*tracing,
 			Logger: slog.New(slog.NewTextHandler(e.stderr, nil)),
 		})
 		if err != nil {
@@ -85,12 +89,12 @@ func simScoreFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error
 		fmt.Fprintf(e.stdout, "%d of %d truth addresses indexed; %d CoinJoins in the truth, %d skipped by the engine\n\n",
 			rep.IndexedAddresses, rep.TruthAddresses, rep.TruthCoinJoins, rep.CoinJoinsSkipped)
 		tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "heuristics\tcoinjoins\tprecision\trecall\tF1\tco-spend recall\treachable recall\tclusters\tfalse merges (addrs)\tcollapsed\trefused merges\tchange outputs\tseconds\t")
+		fmt.Fprintln(tw, "heuristics\tcoinjoins\tprecision\trecall\tF1\tco-spend recall\treachable recall\tclusters\tfalse merges (addrs)\tcollapsed\trefused merges\tchange outputs\tsweeps (collectors)\tseconds\t")
 		for _, r := range rep.Clustering {
-			fmt.Fprintf(tw, "%s\t%s\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%d\t%d (%d)\t%d\t%d\t%d\t%.1f\t\n",
+			fmt.Fprintf(tw, "%s\t%s\t%.4f\t%.4f\t%.4f\t%.4f\t%.4f\t%d\t%d (%d)\t%d\t%d\t%d\t%d (%d)\t%.1f\t\n",
 				r.Heuristics, r.CoinJoins, r.Precision, r.Recall, r.F1, r.CoSpending.Recall, r.Reachable.Recall,
 				r.Clusters, r.FalseMerges.Clusters, r.FalseMerges.Addresses, r.Collapsed.Clusters, r.RefusedMerges,
-				r.ChangeOutputs, r.Seconds)
+				r.ChangeOutputs, r.Sweeps, r.Collectors, r.Seconds)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

@@ -23,6 +23,13 @@ import (
 // spent for those that read the spenders (fingerprint, peel). So updating
 // block by block gives the clusters of a pass over the whole chain (the
 // guard aside, which may refuse different merges in a different order).
+//
+// With the sweep heuristic ([cluster.BySweep]) a new overlay is not seeded:
+// a sweep is judged against the clusters as they stood at it, and the
+// index's forest already holds every later co-spend. It starts from
+// clusters of one address and takes the update path from the first
+// transaction, multi-input included, which costs a little more than the
+// seeded pass and gives the same multi-input clusters (the guard aside).
 func (ix *Index) ChangeClusters(ctx context.Context, ov *cluster.Overlay) error {
 	ntx := uint32(ix.txs.len())
 	naddr := uint32(ix.addrEnd.len())
@@ -31,7 +38,11 @@ func (ix *Index) ChangeClusters(ctx context.Context, ov *cluster.Overlay) error 
 			ov.Txs, ov.Forest.Len(), ntx, naddr)
 	}
 	var v cluster.Tx
-	if ov.Txs == 0 {
+	sweep := ov.Heuristics&cluster.BySweep != 0
+	if ov.Txs == 0 && sweep {
+		ov.Forest = cluster.Forest{}
+	}
+	if ov.Txs == 0 && !sweep {
 		if err := ix.seedOverlay(ov); err != nil {
 			return err
 		}
@@ -67,6 +78,9 @@ func (ix *Index) ChangeClusters(ctx context.Context, ov *cluster.Overlay) error 
 			return err
 		}
 		ov.MultiInput(t, &v)
+		if sweep {
+			ov.Sweep(t, &v)
+		}
 		if !spenders {
 			ov.Decide(t, &v)
 			continue
@@ -85,12 +99,13 @@ func (ix *Index) ChangeClusters(ctx context.Context, ov *cluster.Overlay) error 
 				continue
 			}
 			done = append(done, c)
+			if lastSpender(ix, c) != t {
+				continue
+			}
 			if err := ix.TxView(c, &p); err != nil {
 				return err
 			}
-			if lastSpender(ix, c) == t {
-				ov.Decide(c, &p)
-			}
+			ov.Decide(c, &p)
 		}
 	}
 	ov.Txs = ntx

@@ -130,7 +130,8 @@ func TestChangeClustersIncremental(t *testing.T) {
 		blocks = append(blocks, chainBlocks(t, f)...)
 	}
 	ctx := context.Background()
-	for _, h := range []cluster.Heuristics{cluster.ByType, cluster.Broad, cluster.AllHeuristics | cluster.Vote, cluster.ByPeel} {
+	for _, h := range []cluster.Heuristics{cluster.ByType, cluster.Broad, cluster.AllHeuristics | cluster.Vote, cluster.ByPeel,
+		cluster.BySweep, cluster.Careful | cluster.BySweep} {
 		t.Run(h.String(), func(t *testing.T) {
 			want := &cluster.Overlay{Heuristics: h, Limit: -1}
 			if err := whole.ChangeClusters(ctx, want); err != nil {
@@ -138,6 +139,9 @@ func TestChangeClustersIncremental(t *testing.T) {
 			}
 			if want.Merges == 0 {
 				t.Fatalf("%s made no change merge on the whole chain", h)
+			}
+			if h&cluster.BySweep != 0 && (want.Sweeps == 0 || want.Collectors == 0) {
+				t.Fatalf("%s merged %d sweeps into %d collectors on the whole chain", h, want.Sweeps, want.Collectors)
 			}
 			ix := openIndex(t, t.TempDir(), func(c *Config) { c.CommitEvery = 7 })
 			defer ix.Close()
@@ -155,6 +159,10 @@ func TestChangeClustersIncremental(t *testing.T) {
 			}
 			if got.Changes != want.Changes {
 				t.Errorf("%d change outputs block by block, %d in one pass", got.Changes, want.Changes)
+			}
+			if got.Sweeps != want.Sweeps || got.Collectors != want.Collectors {
+				t.Errorf("%d sweeps into %d collectors block by block, %d into %d in one pass",
+					got.Sweeps, got.Collectors, want.Sweeps, want.Collectors)
 			}
 			g, w := partition(got), partition(want)
 			diff := 0

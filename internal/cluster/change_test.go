@@ -193,6 +193,11 @@ func TestParseHeuristics(t *testing.T) {
 		{in: "broad,vote", want: "type,fresh,fingerprint,vote"},
 		{in: "fresh,bogus", wantErr: `unknown heuristic "bogus"`},
 		{in: "vote", wantErr: "no heuristic to vote"},
+		{in: "sweep", want: "sweep"},
+		{in: "sweep,careful", want: "fresh,fingerprint,sweep"},
+		{in: "custodial", want: "fresh,fingerprint,sweep"},
+		{in: "all,sweep,vote", want: "all,sweep,vote"},
+		{in: "sweep,vote", wantErr: "no heuristic to vote"},
 		{in: strings.Repeat("type,", 60), wantErr: "list of 300 characters"},
 	}
 	for _, tt := range tests {
@@ -254,4 +259,144 @@ func TestOverlay(t *testing.T) {
 	if ov.Changes != 2 || ov.Merges != 1 {
 		t.Errorf("changes %d merges %d, want 2 and 1", ov.Changes, ov.Merges)
 	}
+}
+
+// sweepOverlay is an overlay over n addresses, each its own cluster.
+func sweepOverlay(n int, k int) *Overlay {
+	ov := &Overlay{Heuristics: BySweep, SweepMin: k}
+	for range n {
+		ov.Forest.Add()
+	}
+	return ov
+}
+
+// sweepTx spends the given addresses whole into one output at x, an
+// address seen before.
+func sweepTx(fp Fingerprint, x uint32, from ...uint32) *Tx {
+	tx := &Tx{FP: fp, Outs: []Out{{Addr: x, Class: wpkh, Value: 9e6, Seen: true}}}
+	for _, a := range from {
+		tx.Ins = append(tx.Ins, In{Addr: a, Class: wpkh, Value: 1e6})
+	}
+	return tx
+}
+
+func TestSweep(t *testing.T) {
+	const hot = 0 // the collector; sources are 1 and up
+	t.Run("collector", func(t *testing.T) {
+		// Three deposit sweeps (two inputs each, linked by multi-input)
+		// from distinct clusters make address 0 a collector at K=3; the
+		// fourth sweep merges, and takes the first three with it.
+		ov := sweepOverlay(10, 3)
+		for i, src := range [][]uint32{{1, 2}, {3, 4}, {5, 6}} {
+			tx := sweepTx(fpCore, hot, src...)
+			ov.MultiInput(uint32(i), tx)
+			if ov.Sweep(uint32(i), tx) {
+				t.Fatalf("sweep %d merged before address %d had received K=3", i, hot)
+			}
+		}
+		if ov.Size(ov.Root(hot)) != 1 {
+			t.Fatalf("collector's cluster has %d addresses before it qualified", ov.Size(ov.Root(hot)))
+		}
+		tx := sweepTx(fpCore, hot, 7)
+		if !ov.Sweep(3, tx) {
+			t.Fatal("the fourth sweep into a collector did not merge")
+		}
+		if got := ov.Size(ov.Root(hot)); got != 8 {
+			t.Errorf("collector's cluster has %d addresses, want 8 (itself and 1-7)", got)
+		}
+		if ov.Sweeps != 4 || ov.Collectors != 1 || ov.Merges != 4 {
+			t.Errorf("sweeps %d collectors %d merges %d, want 4, 1, 4", ov.Sweeps, ov.Collectors, ov.Merges)
+		}
+		// Later sweeps merge on arrival; one of another fingerprint, or
+		// with an output more, does not.
+		if !ov.Sweep(4, sweepTx(fpCore, hot, 8)) || ov.Root(8) != ov.Root(hot) {
+			t.Error("a sweep into a known collector did not merge")
+		}
+		if ov.Sweep(5, sweepTx(fpMobile, hot, 9)) || ov.Root(9) == ov.Root(hot) {
+			t.Error("a sweep of another wallet program merged into the collector")
+		}
+		two := sweepTx(fpCore, hot, 9)
+		two.Outs = append(two.Outs, Out{Addr: 2, Value: 5e5, Seen: true})
+		if ov.Sweep(6, two) || ov.Root(9) == ov.Root(hot) {
+			t.Error("a payment of two outputs merged as a sweep")
+		}
+	})
+
+	// Where it must not fire.
+	tests := []struct {
+		name string
+		k    int
+		txs  []*Tx
+	}{
+		{"a person empties an address into a friend's reused address once", 3,
+			[]*Tx{sweepTx(fpMobile, hot, 1)}},
+		{"a collector below K", 3, []*Tx{
+			sweepTx(fpCore, hot, 1), sweepTx(fpCore, hot, 2), sweepTx(fpCore, hot, 3)}},
+		{"one person's linked addresses emptied again and again", 2, []*Tx{
+			sweepTx(fpMobile, hot, 1, 2), sweepTx(fpMobile, hot, 2, 3), sweepTx(fpMobile, hot, 3, 4), sweepTx(fpMobile, hot, 1)}},
+		{"donors of several wallet programs", 2, []*Tx{
+			sweepTx(fpCore, hot, 1), sweepTx(fpMobile, hot, 2), sweepTx(fpCore, hot, 3), sweepTx(fpMobile, hot, 4), sweepTx(fpCore, hot, 5)}},
+		// Each below follows two sweeps that make address 0 a collector
+		// at K=2: it would merge but for what it shows.
+		{"a fresh address", 2, []*Tx{
+			sweepTx(fpCore, hot, 1), sweepTx(fpCore, hot, 2),
+			func() *Tx { tx := sweepTx(fpCore, hot, 3); tx.Outs[0].Seen = false; return tx }()}},
+		{"an input without an address", 2, []*Tx{
+			sweepTx(fpCore, hot, 1), sweepTx(fpCore, hot, 2), sweepTx(fpCore, hot, 3, NoAddress)}},
+		{"value to an OP_RETURN", 2, []*Tx{
+			sweepTx(fpCore, hot, 1), sweepTx(fpCore, hot, 2),
+			func() *Tx {
+				tx := sweepTx(fpCore, hot, 3)
+				tx.Outs = append(tx.Outs, Out{Addr: NoAddress, Value: 1})
+				return tx
+			}()}},
+		{"an address the forest does not hold", 2, []*Tx{
+			sweepTx(fpCore, hot, 1), sweepTx(fpCore, hot, 2), sweepTx(fpCore, hot, 99), sweepTx(fpCore, 99, 3)}},
+		{"the collector paying itself", 2, []*Tx{sweepTx(fpCore, hot, 1), sweepTx(fpCore, hot, 2), sweepTx(fpCore, hot, hot, 3)}},
+		{"a coinbase", 2, []*Tx{sweepTx(fpCore, hot, 1), sweepTx(fpCore, hot, 2), func() *Tx { tx := sweepTx(fpCore, hot); tx.Coinbase = true; return tx }()}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ov := sweepOverlay(10, tt.k)
+			for i, tx := range tt.txs {
+				ov.MultiInput(uint32(i), tx)
+				if ov.Sweep(uint32(i), tx) {
+					t.Fatalf("transaction %d merged", i)
+				}
+			}
+			if ov.Sweeps != 0 || ov.Collectors != 0 {
+				t.Errorf("%d sweeps merged into %d collectors", ov.Sweeps, ov.Collectors)
+			}
+			if tt.name != "the collector paying itself" && ov.Size(ov.Root(hot)) != 1 {
+				t.Errorf("collector's cluster of %d addresses", ov.Size(ov.Root(hot)))
+			}
+		})
+	}
+
+	t.Run("off unless chosen", func(t *testing.T) {
+		ov := sweepOverlay(10, 1)
+		ov.Heuristics = Careful
+		for i := range uint32(4) {
+			if ov.Sweep(i, sweepTx(fpCore, hot, i+1)) {
+				t.Fatal("sweep merged without BySweep")
+			}
+		}
+	})
+
+	t.Run("guard", func(t *testing.T) {
+		// A collector's cluster and a source both above the limit do
+		// not merge; the refusal is recorded with its reason.
+		ov := sweepOverlay(10, 1)
+		ov.Limit = 1
+		ov.MultiInput(0, &Tx{Ins: []In{{Addr: hot, Value: 1}, {Addr: 9, Value: 1}}, Outs: []Out{{Addr: hot, Value: 1}}})
+		ov.Sweep(1, sweepTx(fpCore, hot, 1))
+		tx := sweepTx(fpCore, hot, 2, 3)
+		ov.MultiInput(2, tx)
+		if !ov.Sweep(2, tx) {
+			t.Fatal("sweep into a collector not judged")
+		}
+		if ov.Root(2) == ov.Root(hot) || ov.Refused == 0 || ov.Refusals[len(ov.Refusals)-1].Reason != ReasonSize {
+			t.Errorf("the guard let two clusters above 1 merge: refused %d %+v", ov.Refused, ov.Refusals)
+		}
+	})
 }

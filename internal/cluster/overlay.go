@@ -54,23 +54,34 @@ const MaxRefusalsKept = 10_000
 // a wrong choice costs nothing stored.
 //
 // The caller (the chain index) feeds it transactions in chain order:
-// [Overlay.MultiInput] for transactions the seed did not cover, and
+// [Overlay.MultiInput] for transactions the seed did not cover,
 // [Overlay.Decide] once for each transaction when it can be decided (see
-// [Change]).
+// [Change]), and with [BySweep], [Overlay.Sweep] for every transaction on
+// arrival, after MultiInput. Sweep reads the clusters as they stand at
+// that transaction, so an overlay with BySweep must be built from
+// clusters of one address in chain order, not seeded with the index's
+// forest, which already holds later co-spends.
 type Overlay struct {
 	// Heuristics chosen. Zero adds nothing to multi-input clustering.
 	Heuristics Heuristics
 	// Limit is the guard of [Clusterer.Limit]: zero means DefaultLimit,
 	// negative no limit.
 	Limit int
+	// SweepMin is K of [BySweep]: how many sweeps from distinct clusters
+	// an address must have received before a sweep into it merges.
+	// Optional: zero means DefaultSweepMin; at most MaxSweepMin.
+	SweepMin int
 	// Txs is how many transactions of the chain the overlay covers; the
 	// next update starts there.
 	Txs uint32
 
 	Forest Forest
-	// Changes counts change outputs found, Merges the merges they made
-	// (a change output already in the inputs' cluster makes none).
-	Changes, Merges uint64
+	// Changes counts change outputs found, Merges the merges they and
+	// sweeps made (a change output already in the inputs' cluster makes
+	// none). Sweeps counts the sweeps merged into collectors, Collectors
+	// the addresses found to be collectors.
+	Changes, Merges    uint64
+	Sweeps, Collectors uint64
 	// Refused counts merges the guard refused; the first
 	// MaxRefusalsKept are in Refusals with their reasons.
 	Refused  uint64
@@ -78,6 +89,31 @@ type Overlay struct {
 
 	clusterer Clusterer
 	scratch   []Refusal
+	// sinks holds, for each address that received a sweep, what decides
+	// whether it is a collector.
+	sinks map[uint32]*sink
+}
+
+// DefaultSweepMin is the default of [Overlay.SweepMin]. A custodial
+// service sweeps thousands of deposits into one hot address, so waiting
+// for ten costs it almost nothing (the ten are merged once it qualifies);
+// a person's reused address rarely receives ten whole-address sweeps in a
+// row from ten unlinked wallets with one fingerprint.
+const DefaultSweepMin = 10
+
+// MaxSweepMin bounds [Overlay.SweepMin], and so the sources remembered
+// for each address.
+const MaxSweepMin = 1000
+
+// sink is the state of one address receiving sweeps. Until it qualifies,
+// sources holds an address of each distinct cluster that swept into it
+// with fingerprint fp; a sweep of another fingerprint starts the count
+// again. Once len(sources) reaches K the sink is a collector with
+// fingerprint fp for good, and sources is dropped after their merge.
+type sink struct {
+	fp        Fingerprint
+	collector bool
+	sources   []uint32
 }
 
 func (o *Overlay) init() {
@@ -123,14 +159,131 @@ func (o *Overlay) Decide(t uint32, tx *Tx) int {
 			break
 		}
 	}
-	merged, r := o.clusterer.Union(in, tx.Outs[c].Addr)
+	o.union(t, in, tx.Outs[c].Addr)
+	return c
+}
+
+// Sweep applies [BySweep] to tx, number t of the chain: a transaction
+// whose inputs all have addresses in one cluster, and whose one output
+// (no other carries value) pays an address X that had received an output
+// before. If X is a collector, having already received sweeps from
+// SweepMin distinct clusters, the last SweepMin of them with tx's wallet
+// fingerprint (witness bit aside) and none of another in between, the
+// inputs' cluster merges into X's through the guard, and so do the
+// clusters of those earlier sweeps when X first qualifies. Otherwise tx
+// is counted towards X's qualifying. It reports whether tx merged.
+//
+// What it guards against, and what it does not:
+//   - a person emptying an address into a friend's or a merchant's
+//     reused address: one sweep, or a few from the person's own linked
+//     addresses, is far below K distinct clusters;
+//   - a donation address paid "send max" by many: donors' wallets differ,
+//     and a sweep of another fingerprint starts the count again; a run of
+//     K donors with one wallet program is not guarded against;
+//   - an address receiving K sweeps from the clusters of its own owner,
+//     unlinked by co-spending (an individual consolidating wallet after
+//     wallet into one savings address), is merged, rightly;
+//   - the decision uses only transactions up to tx, so updates block by
+//     block equal one pass.
+func (o *Overlay) Sweep(t uint32, tx *Tx) bool {
+	if o.Heuristics&BySweep == 0 || tx.Coinbase || len(tx.Ins) == 0 {
+		return false
+	}
+	x := NoAddress
+	for i := range tx.Outs {
+		out := &tx.Outs[i]
+		if out.Value <= 0 {
+			continue
+		}
+		if out.Addr == NoAddress || x != NoAddress || !out.Seen {
+			return false // value to no address, a second output, or a fresh address
+		}
+		x = out.Addr
+	}
+	n := uint32(o.Forest.Len())
+	if x == NoAddress || x >= n {
+		return false // no address, or one the forest does not hold yet
+	}
+	o.init()
+	src := NoAddress
+	var root uint32
+	for i := range tx.Ins {
+		a := tx.Ins[i].Addr
+		if a == NoAddress || a == x || a >= n {
+			return false // an input of unknown owner, or X paying itself
+		}
+		if src == NoAddress {
+			src, root = a, Find(&o.Forest, a)
+		} else if Find(&o.Forest, a) != root {
+			return false // inputs of several clusters: the guard refused their merge
+		}
+	}
+	xr := Find(&o.Forest, x)
+	if root == xr {
+		return false // already one cluster: proves nothing about X
+	}
+	if o.sinks == nil {
+		o.sinks = map[uint32]*sink{}
+	}
+	s := o.sinks[x]
+	if s == nil {
+		s = &sink{fp: tx.FP}
+		o.sinks[x] = s
+	}
+	const program = ^Fingerprint(1 << 6)
+	if s.collector {
+		if tx.FP&program != s.fp&program {
+			return false
+		}
+		o.Sweeps++
+		o.union(t, src, x)
+		return true
+	}
+	if tx.FP&program != s.fp&program {
+		s.fp, s.sources = tx.FP, s.sources[:0]
+	}
+	for _, a := range s.sources {
+		if Find(&o.Forest, a) == root {
+			return false // not a distinct cluster
+		}
+	}
+	if len(s.sources) < o.sweepMin() {
+		s.sources = append(s.sources, src)
+		return false
+	}
+	// X received K sweeps from distinct clusters before tx: a collector.
+	s.collector = true
+	o.Collectors++
+	for _, a := range s.sources {
+		o.Sweeps++
+		o.union(t, a, x)
+	}
+	s.sources = nil
+	o.Sweeps++
+	o.union(t, src, x)
+	return true
+}
+
+func (o *Overlay) sweepMin() int {
+	switch {
+	case o.SweepMin <= 0:
+		return DefaultSweepMin
+	case o.SweepMin > MaxSweepMin:
+		return MaxSweepMin
+	}
+	return o.SweepMin
+}
+
+// union merges a's cluster with b's through the guard, counting the
+// merge or recording the refusal as made for transaction t.
+func (o *Overlay) union(t, a, b uint32) {
+	merged, r := o.clusterer.Union(a, b)
 	if merged {
 		o.Merges++
 	}
 	if r != nil {
 		o.refuse(t, *r)
 	}
-	return c
 }
 
 func (o *Overlay) refuse(t uint32, r Refusal) {

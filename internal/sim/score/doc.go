@@ -40,11 +40,15 @@
 // of [Config.Change] gets a row: internal/cluster's [cluster.Overlay],
 // computed in memory over the index by one pass over the chain, seeded
 // with the index's clusters, with the same size guard; its refusals are
-// added to the row's. A last row, [OracleRow], is the ceiling of every
-// change heuristic: in each transaction a heuristic may judge, every
-// output the truth gives the payer is merged. It is a bound, not a method:
-// what no change heuristic can link (single-output transactions such as
-// deposit sweeps, addresses never spent) stays out of it too.
+// added to the row's. A set with the sweep heuristic ([cluster.BySweep],
+// deposit addresses swept into a custodial service's hot address) is not
+// seeded: its pass rebuilds multi-input clustering in chain order, so each
+// sweep is judged on the clusters of its time. A last row, [OracleRow], is
+// the ceiling of every change heuristic: in each transaction a heuristic
+// may judge, every output the truth gives the payer is merged. It is a
+// bound, not a method: what no change heuristic can link (single-output
+// transactions such as deposit sweeps, addresses never spent) stays out of
+// it too; the sweep rows can pass it.
 //
 // # False merges and collapse
 //

@@ -56,16 +56,22 @@ type Config struct {
 	// ClusterLimit is the size guard of the change rows' overlays
 	// ([cluster.Overlay.Limit]). Optional; default cluster.DefaultLimit.
 	ClusterLimit int
+	// SweepMin is K of the sweep heuristic in the change rows
+	// ([cluster.Overlay.SweepMin]). Optional; default
+	// cluster.DefaultSweepMin.
+	SweepMin int
 	// NoTracing skips the tracing rows, which take minutes on a million
 	// transactions. Optional; default false.
 	NoTracing bool
 }
 
 // StandardChange is the change heuristic sets scored by default: each
-// heuristic alone, then the combinations offered.
+// heuristic alone, then the combinations offered, then the sweep
+// heuristic alone and with them.
 var StandardChange = []cluster.Heuristics{
 	cluster.ByType, cluster.ByRound, cluster.ByOptimal, cluster.ByFresh, cluster.ByFingerprint, cluster.ByPeel,
 	cluster.AllHeuristics, cluster.AllHeuristics | cluster.Vote, cluster.Careful, cluster.Broad,
+	cluster.BySweep, cluster.Custodial, cluster.Broad | cluster.BySweep,
 }
 
 // OracleRow names the row of a perfect change heuristic (see
@@ -89,6 +95,10 @@ type Row struct {
 	// ChangeMerges how many merges they made (change rows only).
 	ChangeOutputs uint64 `json:"change_outputs,omitempty"`
 	ChangeMerges  uint64 `json:"change_merges,omitempty"`
+	// Sweeps is how many sweeps the sweep heuristic merged into how many
+	// Collectors (rows with sweep only).
+	Sweeps     uint64 `json:"sweeps,omitempty"`
+	Collectors uint64 `json:"collectors,omitempty"`
 	// Seconds is the time the row took: the pass over the chain and the
 	// table (change rows only).
 	Seconds float64 `json:"seconds,omitempty"`
@@ -243,7 +253,7 @@ func Score(ctx context.Context, cfg Config) (Report, error) {
 	for _, h := range sets {
 		log.Info("score change heuristics", "heuristics", h)
 		t0 := now()
-		ov := &cluster.Overlay{Heuristics: h, Limit: cfg.ClusterLimit}
+		ov := &cluster.Overlay{Heuristics: h, Limit: cfg.ClusterLimit, SweepMin: cfg.SweepMin}
 		if err := cfg.Index.ChangeClusters(ctx, ov); err != nil {
 			return rep, fmt.Errorf("score: change heuristics %s: %w", h, err)
 		}
@@ -256,6 +266,7 @@ func Score(ctx context.Context, cfg Config) (Report, error) {
 			Result:        tab.Result(func(e uint32) bool { return coSpenders[e] }),
 			RefusedMerges: st.RefusedMerges + ov.Refused,
 			ChangeOutputs: ov.Changes, ChangeMerges: ov.Merges,
+			Sweeps: ov.Sweeps, Collectors: ov.Collectors,
 		}
 		r.ByKind = tab.RecallBy(func(e uint32) string { return kinds[e] })
 		r.Reachable = row.Reachable

@@ -117,23 +117,41 @@ func checkChangeRows(t *testing.T, rep Report) {
 			t.Errorf("%s: %d addresses, %d true pairs in %d clusters; multi-input alone had %d, %d, %d",
 				r.Heuristics, r.Addresses, r.TruePositives, r.Clusters, multi.Addresses, multi.TruePositives, multi.Clusters)
 		}
-		if r.ChangeOutputs == 0 {
+		if h&cluster.AllHeuristics != 0 && r.ChangeOutputs == 0 {
 			t.Errorf("%s named no change output", r.Heuristics)
+		}
+		if h&cluster.BySweep != 0 {
+			// The oracle judges no one-output transaction: sweep rows
+			// pass it. Each merges sweeps into the services' collectors.
+			if r.Sweeps == 0 || r.Collectors == 0 || r.ByKind["exchange"].Recall < minSweepExchangeRecall {
+				t.Errorf("%s: %d sweeps into %d collectors, exchange recall %.4f, want some and >= %.2f",
+					r.Heuristics, r.Sweeps, r.Collectors, r.ByKind["exchange"].Recall, minSweepExchangeRecall)
+			}
+			continue
+		}
+		if r.Sweeps != 0 {
+			t.Errorf("%s merged %d sweeps without the sweep heuristic", r.Heuristics, r.Sweeps)
 		}
 		// Without a false merge every merge joined a payer's own
 		// addresses, which the oracle joins too.
 		if r.FalseMerges.Clusters == 0 && r.TruePositives > oracle.TruePositives {
 			t.Errorf("%s: %d true pairs, more than the oracle's %d", r.Heuristics, r.TruePositives, oracle.TruePositives)
 		}
-		if h == cluster.Careful && r.Precision < minCarefulPrecision {
+	}
+	for i, h := range StandardChange {
+		if r := rep.Clustering[1+i]; (h == cluster.Careful || h == cluster.Custodial) && r.Precision < minCarefulPrecision {
 			t.Errorf("%s: precision %.4f, want >= %.2f", r.Heuristics, r.Precision, minCarefulPrecision)
 		}
 	}
 }
 
-// The careful set made no false merge on the million-transaction
-// economies of seeds 1 and 2; on 20,000 transactions of seed 7 it must
-// stay at the precision target.
+// A floor below the exchanges' recall with the sweep heuristic alone on
+// 20,000 transactions of seed 7 (measured 0.78; multi-input alone 0.018).
+const minSweepExchangeRecall = 0.7
+
+// The careful and custodial sets made no false merge on the
+// million-transaction economies of seeds 1 and 2; on 20,000 transactions
+// of seed 7 they must stay at the precision target.
 const minCarefulPrecision = 0.99
 
 // Floors a little below what FIFO reaches on the economy of seed 7 at

@@ -78,6 +78,7 @@ type Handler struct {
 	ixStamp  os.FileInfo
 	tags     *tagfile.File
 	tagStamp os.FileInfo // nil: no tag file when last loaded
+	overlays overlays    // change-clustering overlays, by heuristic set
 }
 
 // New checks cfg and returns the handler. The index need not exist yet.

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/entente/entente/internal/attrib"
 	"github.com/entente/entente/internal/chainindex"
@@ -27,6 +28,7 @@ func chainTraceFlags(fs *flag.FlagSet) func(context.Context, *env, []string) err
 	from := fs.String("from", "", "start: an address (all it received), a txid (all its outputs) or txid:n (required)")
 	dirName := fs.String("direction", "forward", "forward (where the money went) or backward (where it came from)")
 	tf := addTraceFlags(fs)
+	df := addDemixFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON (with the graph of nodes and edges)")
 	return func(ctx context.Context, e *env, args []string) error {
 		if err := exactArgs("chain trace", args); err != nil {
@@ -48,6 +50,9 @@ func chainTraceFlags(fs *flag.FlagSet) func(context.Context, *env, []string) err
 			return err
 		}
 		opts.Direction = direction
+		if err := df.apply("chain trace", &opts); err != nil {
+			return err
+		}
 		ix, err := openChainIndex(ctx, "chain trace", *data, *netName, true, nil)
 		if err != nil {
 			return err
@@ -79,13 +84,38 @@ func printTrace(w io.Writer, from string, r trace.Result) {
 	fmt.Fprintf(w, "%s %s by %s: %d sat in %d outputs, %d transactions visited\n",
 		from, r.Direction, r.Policy, r.Total, len(r.Start), r.TxsVisited)
 	fmt.Fprintf(w, "attributed %d, unspent %d, stopped at limits %d", r.Attributed, r.Unspent, r.Stopped)
+	if r.Demixed > 0 {
+		fmt.Fprintf(w, ", carried through mixers %d", r.Demixed)
+	}
 	if r.Truncated {
 		fmt.Fprint(w, " (node limit reached)")
 	}
 	fmt.Fprintln(w)
 	for _, en := range r.Entities {
-		fmt.Fprintf(w, "  %s (%s): %d sat in %d outputs, heights %d..%d, %d paths\n",
+		fmt.Fprintf(w, "  %s (%s): %d sat in %d outputs, heights %d..%d, %d paths",
 			en.Entity, en.Category, en.Value, en.Arrivals, en.FirstHeight, en.LastHeight, len(en.Paths))
+		if en.Inferred > 0 {
+			fmt.Fprintf(w, ", %d sat of it through a de-mixed mixer", en.Inferred)
+		}
+		fmt.Fprintln(w)
+	}
+	for _, d := range r.Demix {
+		fmt.Fprintf(w, "  de-mix %s deposit %s:%d of %d sat: %s", d.Mixer, d.Deposit.TxID, d.Deposit.Vout, d.DepositValue, d.Outcome)
+		switch d.Outcome {
+		case trace.DemixMatched:
+			fmt.Fprintf(w, " (inferred, %s) to %d payouts of %d sat, fee %.2f%%, after %s to %s, the only fit among %d payouts in %s\n",
+				d.Match, len(d.Payouts), d.PaidOut, 100*d.Fee, time.Duration(d.FirstDelay)*time.Second, time.Duration(d.LastDelay)*time.Second,
+				d.Candidates, time.Duration(d.Window)*time.Second)
+			for _, p := range d.Payouts {
+				fmt.Fprintf(w, "    %s:%d %d sat to %s\n", p.TxID, p.Vout, p.Value, p.Address)
+			}
+		case trace.DemixAmbiguous:
+			fmt.Fprintf(w, ": several sets of its %d payouts fit; stopped at the mixer\n", d.Candidates)
+		case trace.DemixContested:
+			fmt.Fprintf(w, ": the one set that fits fits %d other deposits too; stopped at the mixer\n", d.Rivals)
+		default:
+			fmt.Fprintf(w, " among %d payouts; stopped at the mixer\n", d.Candidates)
+		}
 	}
 }
 

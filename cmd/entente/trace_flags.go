@@ -5,6 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"maps"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/entente/entente/internal/chainindex"
 	"github.com/entente/entente/internal/trace"
@@ -74,4 +77,48 @@ func (f *traceFlags) labels(ctx context.Context, e *env, cmd string, ix *chainin
 		return nil, fmt.Errorf("%s: %w", cmd, err)
 	}
 	return cl, nil
+}
+
+// demixFlags are 'chain trace”s flags for carrying a trace through
+// custodial mixers (trace.Options.Demix).
+type demixFlags struct {
+	on      *bool
+	fee     *string
+	window  *time.Duration
+	first   *time.Duration
+	parts   *int
+	singles *bool
+}
+
+func addDemixFlags(fs *flag.FlagSet) *demixFlags {
+	return &demixFlags{
+		on:      fs.Bool("demix", false, "carry the trace on through custodial mixers (tags of category mixer), matching each deposit with the mixer's later payouts by amount and timing when exactly one set fits; forward only"),
+		fee:     fs.String("demix-fee", "0.005-0.05", "with --demix: the mixer's fee as MIN-MAX fractions of the deposit"),
+		window:  fs.Duration("demix-window", 48*time.Hour, "with --demix: how long after a deposit its payouts are looked for, at most 720h"),
+		first:   fs.Duration("demix-first-window", time.Hour, "with --demix: the first of the windows, doubling up to --demix-window, searched for payouts that fit; the first where any fit decides"),
+		parts:   fs.Int("demix-parts", 4, "with --demix: most payouts of an even split matched, 2 to 16"),
+		singles: fs.Bool("demix-singles", false, "with --demix: also match a single payout or one transaction's payouts (often fit by chance in a busy mixer)"),
+	}
+}
+
+// apply sets o's de-mixing options from the flags.
+func (f *demixFlags) apply(cmd string, o *trace.Options) error {
+	if !*f.on {
+		return nil
+	}
+	if o.Direction != trace.Forward {
+		return usagef("%s: --demix follows deposits forward only", cmd)
+	}
+	lo, hi, ok := strings.Cut(*f.fee, "-")
+	minFee, err1 := strconv.ParseFloat(lo, 64)
+	maxFee, err2 := strconv.ParseFloat(hi, 64)
+	if !ok || err1 != nil || err2 != nil || !(minFee >= 0 && minFee <= maxFee && maxFee < 1) {
+		return usagef("%s: --demix-fee %q: want MIN-MAX, fractions with 0 <= MIN <= MAX < 1, e.g. 0.01-0.03", cmd, *f.fee)
+	}
+	if *f.window <= 0 || *f.first <= 0 || *f.parts < 2 {
+		return usagef("%s: --demix-window and --demix-first-window must be positive and --demix-parts at least 2", cmd)
+	}
+	o.Demix = true
+	o.DemixOptions = trace.DemixOptions{MinFee: minFee, MaxFee: maxFee, Window: *f.window, FirstWindow: *f.first, MaxParts: *f.parts, Singles: *f.singles}
+	return nil
 }

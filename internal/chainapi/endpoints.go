@@ -163,10 +163,17 @@ func (h *Handler) cluster(w http.ResponseWriter, r *http.Request, _ *httpauth.Pr
 	if err := h.checkAddress(addr); err != nil {
 		return err
 	}
+	change, err := changeParams(r)
+	if err != nil {
+		return err
+	}
 	return h.withIndex(r.Context(), func(ix *chainindex.Index, tf *tagfile.File) error {
 		id, err := ix.LookupAddress(addr)
 		if err != nil {
 			return lookupError(err)
+		}
+		if change.h != 0 {
+			return h.changeCluster(w, r.Context(), ix, tf, addr, id, int(limit), change)
 		}
 		root, size, err := ix.ClusterOf(id)
 		if err != nil {
@@ -230,6 +237,16 @@ func (h *Handler) trace(w http.ResponseWriter, r *http.Request, _ *httpauth.Prin
 		return err
 	}
 	opts.Direction = direction
+	// demix=true carries a forward trace on through custodial mixers by
+	// amount and timing, with the default bounds (trace.DemixOptions).
+	if v := q.Get("demix"); v != "" {
+		if opts.Demix, err = strconv.ParseBool(v); err != nil {
+			return badRequest("demix %q: want true or false", v)
+		}
+		if opts.Demix && direction != trace.Forward {
+			return badRequest("demix: de-mixing follows deposits forward only")
+		}
+	}
 	if spec.Kind == trace.SpecAddress {
 		if err := h.checkAddress(spec.Address); err != nil {
 			return err

@@ -45,6 +45,36 @@
 // taint is counted there and not followed further. Start outputs are
 // never arrivals, so a trace from an exchange's address still moves.
 //
+// # De-mixing
+//
+// A custodial mixer pays customers from its own pool, so the chain holds
+// no link from a deposit to its payouts and a trace stops at the mixer.
+// With [Options.Demix], a forward trace reaching an address of category
+// [MixerCategory] matches the deposit, of value V, with the mixer's
+// payouts after it, as investigators do by amount and timing. The Graph
+// lists the payouts and deposits (a [MixerLister]); the mixer is every
+// cluster holding an address its label names ([EntityLister]), as its
+// deposit and hot wallets are seldom one cluster. A set of payouts fits
+// when it adds up to V less a fee within [DemixOptions] bounds (0.5% to
+// 5%) and was paid within the window (48 hours). Kinds of set, the most
+// specific first: an even split of 2 to MaxParts outputs of one value
+// (to the satoshi but the division's remainder), then, only with
+// Singles, one output or one transaction's payouts. Windows widen from
+// an hour, doubling. A set that another deposit into the mixer, made
+// in the window before its first payout, fits as well is set aside as
+// no more this deposit's than that one's. The
+// taint follows a set only if it is the one set left that fits in the
+// first window where any does, in the first kind where any does;
+// otherwise the trace stops at the mixer as before. The deposit
+// then ends "demixed" ([Result.Demixed]) and each payout carries the
+// deposit's tainted share of its value. Work is bounded: one scan of the
+// window, at most MaxCandidates payouts, no subset sums.
+//
+// Every attempt is reported ([Result.Demix]) with its outcome, candidate
+// count, fee and delays; the payout hops are marked in [Path.Inferred],
+// the value that crossed one in [EntityResult.Inferred], and the drawing
+// puts a "demix" node between deposit and payouts.
+//
 // # Output
 //
 // [Result] marshals to JSON with stable field names and sorted lists:

@@ -15,14 +15,21 @@ type Result struct {
 	// entities, Unspent ended unspent (forward) or at a coinbase
 	// (backward), Stopped ended at a limit. The rest went to fees or, by
 	// haircut, to rounding.
-	Total      int64          `json:"total"`
-	Attributed int64          `json:"attributed"`
-	Unspent    int64          `json:"unspent"`
-	Stopped    int64          `json:"stopped"`
+	Total      int64 `json:"total"`
+	Attributed int64 `json:"attributed"`
+	Unspent    int64 `json:"unspent"`
+	Stopped    int64 `json:"stopped"`
+	// Demixed is the taint of mixer deposits carried on through matched
+	// payouts (with [Options.Demix]); the payouts' taint is counted where
+	// it went, the mixer's fee is lost like a transaction fee.
+	Demixed    int64          `json:"demixed,omitempty"`
 	TxsVisited int            `json:"txs_visited"`
 	Truncated  bool           `json:"truncated"` // the node limit was reached
 	Entities   []EntityResult `json:"entities"`  // by value received, largest first
 	Graph      Drawing        `json:"graph"`
+	// Demix lists every de-mix attempt, matched or not, in deposit
+	// output order (with [Options.Demix]).
+	Demix []DemixHop `json:"demix,omitempty"`
 }
 
 // Hop is one output on a path, with the taint it carried.
@@ -36,6 +43,10 @@ type Hop struct {
 // Path is one way taint went from a start output to an entity.
 type Path struct {
 	Hops []Hop `json:"hops"`
+	// Inferred lists the hops (indexes in Hops) that are mixer payouts
+	// matched to the hop before, a deposit, by amount and timing (see
+	// [DemixHop]): no transaction links the two.
+	Inferred []int `json:"inferred,omitempty"`
 }
 
 // EntityResult is what one attributed entity received (forward) or sent
@@ -45,7 +56,9 @@ type EntityResult struct {
 	Category string `json:"category"`
 	Value    int64  `json:"value"`
 	// Direct is the part of Value one transaction away from a start.
-	Direct         int64  `json:"direct"`
+	Direct int64 `json:"direct"`
+	// Inferred is the part of Value that came through a de-mix hop.
+	Inferred       int64  `json:"inferred,omitempty"`
 	Arrivals       int    `json:"arrivals"`
 	FirstHeight    uint32 `json:"first_height"`
 	LastHeight     uint32 `json:"last_height"`
@@ -62,9 +75,11 @@ type Drawing struct {
 	Edges []DrawEdge `json:"edges"`
 }
 
-// DrawNode kinds are "tx", "entity", "start" and "end" (an output where
+// DrawNode kinds are "tx", "entity", "start", "end" (an output where
 // the trace stopped; Label says why: unspent, depth, min-value, fan-out,
-// node-limit).
+// node-limit) and "demix": a mixer (Label) between a deposit, its edge
+// in, and the payouts matched to it, its edges out; an inference, not a
+// transaction.
 type DrawNode struct {
 	ID       string `json:"id"`
 	Kind     string `json:"kind"`
@@ -126,7 +141,12 @@ func (b *builder) txNode(tx uint32) (string, error) {
 
 func (t *tracer) result() (Result, error) {
 	b := &builder{t: t, infos: map[uint32]TxInfo{}, nodes: map[string]DrawNode{}}
-	r := Result{Direction: t.o.Direction.String(), Policy: t.o.Policy.String(), TxsVisited: len(t.txs), Truncated: t.hitMax}
+	r := Result{Direction: t.o.Direction.String(), Policy: t.o.Policy.String(), Truncated: t.hitMax}
+	for _, x := range t.txs {
+		if x.demix == 0 { // a de-mix link is no transaction stepped through
+			r.TxsVisited++
+		}
+	}
 	for _, o := range t.starts {
 		n := t.nodes[o]
 		h, err := b.hop(n)
@@ -150,6 +170,8 @@ func (t *tracer) result() (Result, error) {
 			r.Unspent += n.taint
 		case EndDepth, EndMinValue, EndFanout, EndNodes:
 			r.Stopped += n.taint
+		case EndDemix:
+			r.Demixed += n.taint
 		}
 		if err := b.edge(n); err != nil {
 			return Result{}, err
@@ -168,6 +190,15 @@ func (t *tracer) result() (Result, error) {
 		}
 		return cmp.Or(cmp.Compare(a.Entity, b.Entity), cmp.Compare(a.Category, b.Category))
 	})
+	demixes := slices.Clone(t.demixes)
+	slices.SortStableFunc(demixes, func(a, b demixRec) int { return cmp.Compare(a.deposit, b.deposit) })
+	for _, d := range demixes {
+		h, err := b.demixHop(d)
+		if err != nil {
+			return Result{}, err
+		}
+		r.Demix = append(r.Demix, h)
+	}
 	for _, n := range b.nodes {
 		r.Graph.Nodes = append(r.Graph.Nodes, n)
 	}
@@ -194,6 +225,11 @@ func (b *builder) edge(n *node) error {
 		e := t.ents[n.entity]
 		far = "entity:" + e.Entity
 		b.nodes[far] = DrawNode{ID: far, Kind: "entity", Label: e.Entity, Category: e.Category}
+	case n.end == EndDemix:
+		far, err = b.demixNode(n.demix)
+		if err != nil {
+			return err
+		}
 	case n.end == EndFollowed:
 		if t.o.Direction == Forward {
 			far, err = b.txNode(n.next)
@@ -209,6 +245,8 @@ func (b *builder) edge(n *node) error {
 	}
 	var near string
 	switch {
+	case n.via >= 0 && t.txs[n.via].demix > 0:
+		near, err = b.demixNode(t.txs[n.via].demix - 1)
 	case n.via >= 0 && t.o.Direction == Forward:
 		near, err = b.txNode(n.creator)
 	case n.via >= 0:
@@ -238,6 +276,9 @@ func (b *builder) entity(e *entity) (EntityResult, error) {
 		r.Value += n.taint
 		if n.depth == 1 {
 			r.Direct += n.taint
+		}
+		if n.inferred {
+			r.Inferred += n.taint
 		}
 		x, err := b.info(n.creator)
 		if err != nil {
@@ -273,6 +314,9 @@ func (b *builder) paths(n *node, suffix []*node, r *EntityResult) error {
 			h, err := b.hop(suffix[i])
 			if err != nil {
 				return err
+			}
+			if n := suffix[i]; n.via >= 0 && t.txs[n.via].demix > 0 {
+				p.Inferred = append(p.Inferred, len(p.Hops))
 			}
 			p.Hops = append(p.Hops, h)
 		}

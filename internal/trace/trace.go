@@ -35,6 +35,14 @@ type Options struct {
 	// Labels attributes addresses. Optional; default the Graph if it is a
 	// [Labeler], else none.
 	Labels Labeler
+	// Demix carries a forward trace on through custodial mixers (labels
+	// of category [MixerCategory]) by matching each deposit with the
+	// mixer's later payouts by amount and timing, when exactly one set
+	// fits; see [DemixHop]. It needs a Graph that is a [MixerLister].
+	// Optional; default off. Backward traces ignore it.
+	Demix bool
+	// DemixOptions bound the matching. Optional; see its defaults.
+	DemixOptions DemixOptions
 }
 
 // Bounds on options and inputs, so that a request cannot ask for
@@ -78,6 +86,9 @@ func (o *Options) fill() error {
 	if o.MinValue == 0 {
 		o.MinValue = 1
 	}
+	if o.Demix {
+		return o.DemixOptions.fill()
+	}
 	return nil
 }
 
@@ -92,9 +103,10 @@ const (
 	EndMinValue            // taint below the minimum value
 	EndFanout              // beyond the fan-out limit
 	EndNodes               // the node limit was reached
+	EndDemix               // reached a mixer and carried on through matched payouts
 )
 
-var endNames = [...]string{"followed", "entity", "unspent", "depth", "min-value", "fan-out", "node-limit"}
+var endNames = [...]string{"followed", "entity", "unspent", "depth", "min-value", "fan-out", "node-limit", "demixed"}
 
 func (e End) String() string { return endNames[e] }
 
@@ -110,12 +122,19 @@ type node struct {
 	via     int32  // index in tracer.txs of the transaction that tainted it; -1 for a start
 	end     End
 	entity  int32 // index in tracer.ents when end is EndEntity
+	demix   int32 // index in tracer.demixes when end is EndDemix
+	// inferred: the taint came through a de-mix hop on the way here.
+	inferred bool
 }
 
 // txRec is a transaction the trace went through.
 type txRec struct {
 	id   uint32
 	from []uint32 // the tainted outputs it took taint from
+	// demix is 1 + the index in tracer.demixes when this is the inferred
+	// link from a mixer deposit (from) to its payouts, not a transaction
+	// stepped through; id is then the first payout's transaction.
+	demix int32
 }
 
 type entity struct {
@@ -137,7 +156,15 @@ type tracer struct {
 	done   map[uint32]int32 // transactions stepped through -> index in txs
 	hitMax bool
 
+	demixes []demixRec
+	roots   map[Label][]uint32 // a mixer's cluster roots, for de-mixing
+
 	ins, outs []Output
+	payouts   []Flow
+	listed    []Flow
+	deposits  []Flow
+	open      []Flow
+	contested map[uint32]bool // payouts set aside in the de-mix attempt under way
 }
 
 // Trace follows the taint of start through g.
@@ -153,7 +180,8 @@ func Trace(ctx context.Context, g Graph, start []Start, o Options) (Result, erro
 			o.Labels = l
 		}
 	}
-	t := &tracer{ctx: ctx, g: g, o: o, nodes: map[uint32]*node{}, entIdx: map[Label]int32{}, queued: map[uint32]bool{}, done: map[uint32]int32{}}
+	t := &tracer{ctx: ctx, g: g, o: o, nodes: map[uint32]*node{}, entIdx: map[Label]int32{}, queued: map[uint32]bool{}, done: map[uint32]int32{},
+		contested: map[uint32]bool{}}
 	t.queue.backward = o.Direction == Backward
 	if err := t.run(start); err != nil {
 		return Result{}, err
@@ -218,6 +246,13 @@ func (t *tracer) visit(n *node, isStart bool) error {
 			return err
 		}
 		if ok {
+			// A mixer's payouts count as one hop further.
+			if t.o.Demix && t.o.Direction == Forward && isMixer(l) && n.taint >= t.o.MinValue && n.depth < t.o.MaxDepth {
+				ok, err := t.demix(n, l)
+				if err != nil || ok {
+					return err
+				}
+			}
 			i, seen := t.entIdx[l]
 			if !seen {
 				i = int32(len(t.ents))
@@ -309,6 +344,7 @@ func (t *tracer) step(tx uint32) error {
 	f := flow{vals: make([]int64, len(src)), taint: make([]int64, len(src)), spans: make([][]span, len(src)), sink: make([]int64, len(dst))}
 	rec := txRec{id: tx}
 	depth := maxDepth + 1
+	inferred := false
 	for i, s := range src {
 		f.vals[i] = s.Value
 		n, ok := t.nodes[s.ID]
@@ -318,6 +354,7 @@ func (t *tracer) step(tx uint32) error {
 		f.taint[i], f.spans[i] = n.taint, n.spans
 		rec.from = append(rec.from, s.ID)
 		depth = min(depth, n.depth)
+		inferred = inferred || n.inferred
 	}
 	if len(rec.from) == 0 {
 		return fmt.Errorf("%w: tx %d queued without tainted inputs", ErrGraph, tx)
@@ -361,7 +398,7 @@ func (t *tracer) step(tx uint32) error {
 				return fmt.Errorf("%w: tx %d spends output %d of later tx %d", ErrGraph, tx, d.ID, creator)
 			}
 		}
-		n := &node{out: d, vout: vout, taint: outTaint[j], spans: outSpans[j], depth: depth + 1, creator: creator, via: via}
+		n := &node{out: d, vout: vout, taint: outTaint[j], spans: outSpans[j], depth: depth + 1, creator: creator, via: via, inferred: inferred}
 		t.nodes[d.ID] = n
 		if k >= t.o.MaxFanout {
 			n.end = EndFanout

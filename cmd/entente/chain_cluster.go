@@ -45,7 +45,7 @@ func chainClusterFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 		var root, size uint32
 		var ids []uint32
 		var refused, sweeps, collectors uint64
-		inCluster := func(a string) (bool, error) { return false, nil }
+		var inCluster func(a string) (bool, error)
 		if h == 0 {
 			if root, size, err = ix.ClusterOf(id); err != nil {
 				return fmt.Errorf("chain cluster: %w", err)
@@ -53,14 +53,7 @@ func chainClusterFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 			if ids, err = ix.ClusterMembers(root, *limit); err != nil {
 				return fmt.Errorf("chain cluster: %w", err)
 			}
-			inCluster = func(a string) (bool, error) {
-				m, err := ix.LookupAddress(a)
-				if err != nil {
-					return false, nil // not on this chain, or another currency's
-				}
-				r, _, err := ix.ClusterOf(m)
-				return r == root, err
-			}
+			inCluster = inIndexCluster(ix, root)
 		} else {
 			ov := &cluster.Overlay{Heuristics: h, Limit: *clusterLimit, SweepMin: *sweepMin}
 			if err := ix.ChangeClusters(ctx, ov); err != nil {

@@ -268,15 +268,9 @@ func describe(t attrib.Tag) string {
 	return b.String()
 }
 
-// clusterTags returns the tags of a cluster's members (see
-// attrib.ClusterTags).
-func clusterTags(ix *chainindex.Index, tf *tagfile.File, root uint32, members []string, complete bool) ([]attrib.Tag, error) {
-	return attrib.ClusterTags(tf, members, complete, inCluster(ix, root))
-}
-
-// inCluster reports whether an address is in the cluster of root; an
+// inIndexCluster reports whether an address is in the cluster of root; an
 // address not on this chain is not.
-func inCluster(ix *chainindex.Index, root uint32) func(string) (bool, error) {
+func inIndexCluster(ix *chainindex.Index, root uint32) func(string) (bool, error) {
 	return func(a string) (bool, error) {
 		id, err := ix.LookupAddress(a)
 		if err != nil {

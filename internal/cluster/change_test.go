@@ -36,10 +36,6 @@ func out(addr uint32, class chain.ScriptClass, value int64, seen bool, fp Finger
 }
 
 func TestChangeHeuristics(t *testing.T) {
-	type fn struct {
-		name string
-		f    func(*Tx) int
-	}
 	byName := map[string]func(*Tx) int{
 		"type": ChangeByType, "round": ChangeByRound, "optimal": ChangeByOptimal,
 		"fresh": ChangeByFresh, "fingerprint": ChangeByFingerprint, "peel": ChangeByPeel,

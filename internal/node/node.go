@@ -135,7 +135,7 @@ func OpenStore(ctx context.Context, cfg StoreConfig) (store.Store, error) {
 		return postgres.Open(ctx, postgres.Config{URL: url, Logger: cfg.Logger, Now: cfg.Now})
 	}
 	if dir == "" {
-		return nil, errors.New("no data directory and no store URL: give --data DIR or --store postgres://...")
+		return nil, errors.New("no data directory and no store URL: give --data DIR or --store postgres://USER@HOST/DB")
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err

@@ -116,39 +116,51 @@ func (h *Handler) changeCluster(w http.ResponseWriter, ctx context.Context, ix *
 			ids = append(ids, m)
 		}
 	}
-	members := make([]string, 0, len(ids))
-	for _, m := range ids {
-		s, err := ix.AddressString(m)
-		if err != nil {
-			return err
-		}
-		members = append(members, s)
-	}
-	tags, err := attrib.ClusterTags(tf, members, uint32(len(members)) == size, func(a string) (bool, error) {
+	refused := ov.Refused
+	return writeCluster(w, ix, tf, clusterAnswer{Address: addr, Heuristics: k.h.String(), Cluster: root, Size: size,
+		Refused: &refused, SweepMin: sweepMinText(k)}, ids, func(a string) (bool, error) {
 		m, err := ix.LookupAddress(a)
 		if err != nil || int(m) >= ov.Forest.Len() {
 			return false, nil
 		}
 		return ov.Root(m) == root, nil
 	})
+}
+
+// clusterAnswer is the cluster endpoint's answer; the change fields only
+// under change heuristics.
+type clusterAnswer struct {
+	Address    string         `json:"address"`
+	Heuristics string         `json:"heuristics,omitempty"`
+	Cluster    uint32         `json:"cluster"`
+	Size       uint32         `json:"size"`
+	Tags       []attrib.Group `json:"tags"`
+	Members    []string       `json:"members"`
+	Truncated  bool           `json:"truncated"`
+	Refused    *uint64        `json:"refused_merges,omitempty"`
+	SweepMin   string         `json:"sweep_min,omitempty"`
+}
+
+// writeCluster fills a's members from ids and their tags (inCluster tells
+// a tagged address of the cluster from one outside it) and writes it.
+func writeCluster(w http.ResponseWriter, ix *chainindex.Index, tf *tagfile.File, a clusterAnswer, ids []uint32, inCluster func(string) (bool, error)) error {
+	a.Members = make([]string, 0, len(ids))
+	for _, m := range ids {
+		s, err := ix.AddressString(m)
+		if err != nil {
+			return err
+		}
+		a.Members = append(a.Members, s)
+	}
+	a.Truncated = uint32(len(a.Members)) < a.Size
+	tags, err := attrib.ClusterTags(tf, a.Members, !a.Truncated, inCluster)
 	if err != nil {
 		return err
 	}
-	groups := attrib.Summarize(tags)
-	if groups == nil {
-		groups = []attrib.Group{}
+	if a.Tags = attrib.Summarize(tags); a.Tags == nil {
+		a.Tags = []attrib.Group{}
 	}
-	writeJSON(w, http.StatusOK, struct {
-		Address    string         `json:"address"`
-		Heuristics string         `json:"heuristics"`
-		Cluster    uint32         `json:"cluster"`
-		Size       uint32         `json:"size"`
-		Tags       []attrib.Group `json:"tags"`
-		Members    []string       `json:"members"`
-		Truncated  bool           `json:"truncated"`
-		Refused    uint64         `json:"refused_merges"`
-		SweepMin   string         `json:"sweep_min,omitempty"`
-	}{addr, k.h.String(), root, size, groups, members, uint32(len(members)) < size, ov.Refused, sweepMinText(k)})
+	writeJSON(w, http.StatusOK, a)
 	return nil
 }
 

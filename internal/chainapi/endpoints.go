@@ -183,15 +183,7 @@ func (h *Handler) cluster(w http.ResponseWriter, r *http.Request, _ *httpauth.Pr
 		if err != nil {
 			return err
 		}
-		members := make([]string, 0, len(ids))
-		for _, m := range ids {
-			s, err := ix.AddressString(m)
-			if err != nil {
-				return err
-			}
-			members = append(members, s)
-		}
-		tags, err := attrib.ClusterTags(tf, members, uint32(len(members)) == size, func(a string) (bool, error) {
+		return writeCluster(w, ix, tf, clusterAnswer{Address: addr, Cluster: root, Size: size}, ids, func(a string) (bool, error) {
 			id, err := ix.LookupAddress(a)
 			if err != nil {
 				return false, nil // not on this chain, or another currency's
@@ -199,22 +191,6 @@ func (h *Handler) cluster(w http.ResponseWriter, r *http.Request, _ *httpauth.Pr
 			r, _, err := ix.ClusterOf(id)
 			return r == root, err
 		})
-		if err != nil {
-			return err
-		}
-		groups := attrib.Summarize(tags)
-		if groups == nil {
-			groups = []attrib.Group{}
-		}
-		writeJSON(w, http.StatusOK, struct {
-			Address   string         `json:"address"`
-			Cluster   uint32         `json:"cluster"`
-			Size      uint32         `json:"size"`
-			Tags      []attrib.Group `json:"tags"`
-			Members   []string       `json:"members"`
-			Truncated bool           `json:"truncated"`
-		}{addr, root, size, groups, members, uint32(len(members)) < size})
-		return nil
 	})
 }
 

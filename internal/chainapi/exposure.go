@@ -107,30 +107,16 @@ func clusterStarts(ix *chainindex.Index, addr string, limit int) ([]trace.Start,
 		return nil, exposureCluster{}, err
 	}
 	c := exposureCluster{ID: root, Size: size}
-	if uint64(size) > uint64(limit) {
+	starts, err := ix.ClusterStarts(root, limit, maxTraceStarts)
+	var tm *chainindex.TooManyError
+	switch {
+	case errors.As(err, &tm) && tm.MembersOverMax:
 		return nil, c, newError(http.StatusUnprocessableEntity,
 			"the cluster of %s has %d addresses, more than max_members=%d: raise it (up to %d) or drop cluster=true",
 			addr, size, limit, maxMembers)
+	case errors.As(err, &tm):
+		return nil, c, newError(http.StatusUnprocessableEntity,
+			"the cluster of %s (%d addresses) received more than %d outputs, too many to trace at once", addr, size, maxTraceStarts)
 	}
-	members, err := ix.ClusterMembers(root, limit)
-	if err != nil {
-		return nil, c, err
-	}
-	var starts []trace.Start
-	for _, m := range members {
-		s, err := ix.AddressString(m)
-		if err != nil {
-			return nil, c, err
-		}
-		more, err := ix.TraceStarts(trace.Spec{Kind: trace.SpecAddress, Address: s}, maxTraceStarts-len(starts))
-		if err != nil && !errors.Is(err, chainindex.ErrNotFound) && !errors.Is(err, chainindex.ErrCorrupt) {
-			return nil, c, newError(http.StatusUnprocessableEntity,
-				"the cluster of %s (%d addresses) received more than %d outputs, too many to trace at once", addr, size, maxTraceStarts)
-		}
-		if err != nil {
-			return nil, c, err
-		}
-		starts = append(starts, more...)
-	}
-	return starts, c, nil
+	return starts, c, err
 }

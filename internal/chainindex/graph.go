@@ -180,3 +180,52 @@ func (ix *Index) TraceStarts(sp trace.Spec, limit int) ([]trace.Start, error) {
 	}
 	return starts, nil
 }
+
+// TooManyError is a cluster too big to trace from at once.
+type TooManyError struct {
+	Root           uint32
+	Size           uint32 // addresses in the cluster
+	MaxMembers     int
+	MaxStarts      int
+	MembersOverMax bool // else the members' outputs passed MaxStarts
+}
+
+func (e *TooManyError) Error() string {
+	if e.MembersOverMax {
+		return fmt.Sprintf("cluster %d has %d addresses, more than %d", e.Root, e.Size, e.MaxMembers)
+	}
+	return fmt.Sprintf("cluster %d (%d addresses) received more than %d outputs", e.Root, e.Size, e.MaxStarts)
+}
+
+// ClusterStarts returns a trace start for every output the members of
+// the cluster rooted at root received, refusing with a *TooManyError a
+// cluster of more than maxMembers addresses or more than maxStarts
+// outputs.
+func (ix *Index) ClusterStarts(root uint32, maxMembers, maxStarts int) ([]trace.Start, error) {
+	size := ix.size.u32(root)
+	if uint64(size) > uint64(maxMembers) {
+		return nil, &TooManyError{Root: root, Size: size, MaxMembers: maxMembers, MaxStarts: maxStarts, MembersOverMax: true}
+	}
+	members, err := ix.ClusterMembers(root, maxMembers)
+	if err != nil {
+		return nil, err
+	}
+	var starts []trace.Start
+	for _, id := range members {
+		for o := ix.last.u32(id); o != 0; {
+			if uint64(o) > ix.outs.len() {
+				return nil, fmt.Errorf("%w: output list of address %d names output %d", ErrCorrupt, id, o-1)
+			}
+			if len(starts) >= maxStarts {
+				return nil, &TooManyError{Root: root, Size: size, MaxMembers: maxMembers, MaxStarts: maxStarts}
+			}
+			starts = append(starts, trace.Start{Output: o - 1})
+			prev := binary.LittleEndian.Uint32(ix.outs.at(uint64(o - 1))[12:])
+			if prev >= o {
+				return nil, fmt.Errorf("%w: output list of address %d loops at output %d", ErrCorrupt, id, o-1)
+			}
+			o = prev
+		}
+	}
+	return starts, nil
+}

@@ -162,6 +162,7 @@ func TestExposure(t *testing.T) {
 		{"depth 0", "/api/chain/exposure?address=" + addr + "&depth=0", e.reader, 400, "depth"},
 		{"depth too deep", "/api/chain/exposure?address=" + addr + "&depth=1001", e.reader, 400, "depth"},
 		{"bad max_nodes", "/api/chain/exposure?address=" + addr + "&max_nodes=x", e.reader, 400, "max_nodes"},
+		{"max_nodes over the API's bound", "/api/chain/exposure?address=" + addr + "&max_nodes=1000001", e.reader, 400, "max_nodes"},
 		{"bad cluster", "/api/chain/exposure?address=" + addr + "&cluster=maybe", e.reader, 400, "cluster"},
 		{"bad max_members", "/api/chain/exposure?address=" + addr + "&cluster=true&max_members=0", e.reader, 400, "max_members"},
 		{"bad stop_at", "/api/chain/exposure?address=" + addr + "&stop_at=banks", e.reader, 400, "stop_at"},

@@ -115,7 +115,11 @@ func (f *follower) run(ctx context.Context) error {
 	backoff := time.Second
 	checked := false
 	for {
+		before := f.st.Blocks + f.st.Undone
 		caughtUp, err := f.step(ctx, &checked)
+		// A pass that moved nothing (the node named a block it then could
+		// not serve) waits like a caught-up one rather than spin.
+		stalled := err == nil && !caughtUp && f.st.Blocks+f.st.Undone == before
 		switch {
 		case err == nil:
 			backoff = time.Second
@@ -134,10 +138,14 @@ func (f *follower) run(ctx context.Context) error {
 			backoff = min(2*backoff, f.cfg.Retry)
 			continue
 		}
-		if caughtUp {
-			if f.cfg.Once {
-				return nil
-			}
+		if caughtUp && f.cfg.Once {
+			return nil
+		}
+		if stalled && f.cfg.Once {
+			_, have := f.ix.Tip()
+			return fmt.Errorf("follow: the node names a best chain past height %d but does not serve its next block", int64(have)-1)
+		}
+		if caughtUp || stalled {
 			if err := sleep(ctx, f.cfg.Poll); err != nil {
 				return err
 			}

@@ -114,6 +114,7 @@ type follower struct {
 func (f *follower) run(ctx context.Context) error {
 	backoff := time.Second
 	checked := false
+	stalls := 0
 	for {
 		before := f.st.Blocks + f.st.Undone
 		caughtUp, err := f.step(ctx, &checked)
@@ -141,12 +142,21 @@ func (f *follower) run(ctx context.Context) error {
 		if caughtUp && f.cfg.Once {
 			return nil
 		}
-		if stalled && f.cfg.Once {
+		// Once may be a reorganisation under the fetch, which the next
+		// pass reconciles; three times in a row is the node.
+		if stalls++; !stalled {
+			stalls = 0
+		}
+		if stalls >= 3 && f.cfg.Once {
 			_, have := f.ix.Tip()
 			return fmt.Errorf("follow: the node names a best chain past height %d but does not serve its next block", int64(have)-1)
 		}
 		if caughtUp || stalled {
-			if err := sleep(ctx, f.cfg.Poll); err != nil {
+			wait := f.cfg.Poll
+			if f.cfg.Once {
+				wait = min(wait, time.Second)
+			}
+			if err := sleep(ctx, wait); err != nil {
 				return err
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +34,8 @@ type memNode struct {
 	calls   int
 	// failAfter takes the node offline after that many calls (0: never).
 	failAfter int
+	// extra is how many blocks past its chain the node claims to have.
+	extra int
 }
 
 func (n *memNode) set(blocks [][]byte) {
@@ -65,7 +68,7 @@ func (n *memNode) ChainInfo(ctx context.Context) (btcrpc.ChainInfo, error) {
 	if err := n.check(); err != nil {
 		return btcrpc.ChainInfo{}, err
 	}
-	return btcrpc.ChainInfo{Chain: n.chain, Blocks: int64(len(n.blocks)) - 1}, nil
+	return btcrpc.ChainInfo{Chain: n.chain, Blocks: int64(len(n.blocks)+n.extra) - 1}, nil
 }
 
 func (n *memNode) BlockHash(ctx context.Context, h int64) (chainhash.Hash, error) {
@@ -288,6 +291,17 @@ func TestFollowNodeFaults(t *testing.T) {
 	_, err = Follow(context.Background(), Config{Index: fresh, Node: broken, Once: true})
 	if err == nil || !bytes.Contains([]byte(err.Error()), []byte("does not connect")) {
 		t.Fatalf("a node skipping a block: %v", err)
+	}
+
+	// A node claiming blocks it cannot serve ends a --once run with the
+	// reason, after everything it could serve.
+	claims := &memNode{chain: "main", extra: 2}
+	claims.set(blocks[:5])
+	short := openIndex(t, t.TempDir())
+	defer short.Close()
+	_, err = Follow(context.Background(), Config{Index: short, Node: claims, Once: true, Poll: time.Millisecond})
+	if _, n := short.Tip(); err == nil || !strings.Contains(err.Error(), "does not serve") || n != 5 {
+		t.Fatalf("a node claiming 2 blocks more: %v, %d blocks indexed", err, n)
 	}
 
 	other := &memNode{chain: "test"}

@@ -21,7 +21,7 @@ func chainIngestFlags(fs *flag.FlagSet) func(context.Context, *env, []string) er
 	blocks := fs.String("blocks", "", "Bitcoin Core blocks/ directory (blk*.dat, optional xor.dat) or one blk file (this or --raw is required)")
 	var raw fileList
 	fs.Var(&raw, "raw", "evidence files of one block each, raw or hex, comma-separated or the flag repeated; indexed in the order they connect (instead of --blocks)")
-	rpc := rpcFlags(fs)
+	rpc := rpcFlags(fs, true)
 	limit := fs.Int("cluster-limit", 10_000, "refuse a merge of two clusters both larger than this many addresses")
 	every := fs.Int("commit-every", 1000, "blocks between commits")
 	return func(ctx context.Context, e *env, args []string) error {

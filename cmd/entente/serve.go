@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/term"
@@ -31,6 +32,7 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		netName        = fs.String("network", "mainnet", "mainnet, testnet, signet, regtest or simnet")
 	)
 	fs.Var(&maxBody, "max-body", "largest request body accepted, in bytes (or KiB, MiB, GiB)")
+	rpc := rpcFlags(fs, false)
 	return func(ctx context.Context, e *env, args []string) error {
 		if err := exactArgs("serve", args); err != nil {
 			return err
@@ -77,6 +79,17 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 		shown := addr.String()
 		if addr.IP.IsUnspecified() {
 			shown = net.JoinHostPort("localhost", fmt.Sprint(addr.Port))
+		}
+		if rpc.url != "" {
+			fctx, stop := context.WithCancel(ctx)
+			wait, err := followInServe(fctx, rpc, *data, *netName, log)
+			if err != nil {
+				stop()
+				ln.Close()
+				return err
+			}
+			defer func() { stop(); wait() }()
+			fmt.Fprintf(e.stderr, "entente: following the node at %s into %s\n", redactURL(rpc.url), filepath.Join(*data, "chain"))
 		}
 		fmt.Fprintf(e.stderr, "entente: serving TAXII 2.1 at https://%s/taxii2/\n", shown)
 		if ca := n.CAFile(); ca != "" {

@@ -100,3 +100,29 @@ func FuzzAddBlock(f *testing.F) {
 		}
 	})
 }
+
+// FuzzJournal feeds journals of any bytes to the reader: it must refuse
+// them with an error, never panic or allocate past the input, and what it
+// accepts must marshal back to the same undo section.
+func FuzzJournal(f *testing.F) {
+	good := marshalJournal(7, nil, []undoBlock{{addrs: 3, merges: 1, recs: []byte{2, 1, 0, 0, 0, 0, 0, 0, 0}}})
+	f.Add(good, uint64(7))
+	f.Add(good[:30], uint64(7))
+	f.Add([]byte("ENTJRNL2"), uint64(0))
+	f.Fuzz(func(t *testing.T, b []byte, gen uint64) {
+		redo, undo, err := splitJournal(b, gen)
+		if err != nil {
+			return
+		}
+		if len(redo)%journalRec != 0 {
+			t.Fatalf("redo section of %d bytes", len(redo))
+		}
+		blocks, err := parseUndo(undo, 1<<20)
+		if err != nil {
+			return
+		}
+		if got := appendUndo(nil, blocks); string(got) != string(undo) {
+			t.Fatalf("undo section does not round-trip: %x, then %x", undo, got)
+		}
+	})
+}

@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"database/sql"
-	"io"
-	"os"
 	"regexp"
 	"strconv"
 	"testing"
 
 	"github.com/entente/entente/internal/btcrpc/fakenode"
-	"github.com/entente/entente/internal/chain"
 
 	"github.com/rogpeppe/go-internal/testscript"
 	_ "modernc.org/sqlite"
@@ -78,23 +74,12 @@ func rpcNode(ts *testscript.TestScript, neg bool, args []string) {
 		n, err = strconv.Atoi(args[1])
 		ts.Check(err)
 	}
-	f, err := os.Open(ts.MkAbs(args[0]))
+	blocks, err := fakenode.ReadBlocks(ts.MkAbs(args[0]))
 	ts.Check(err)
-	defer f.Close()
-	net, _ := chain.ParseNetwork("mainnet")
-	r := chain.NewBlockFileReader(f, chain.BlockFileConfig{Network: net, Name: args[0]})
-	var blocks [][]byte
-	for len(blocks) < n {
-		fb, err := r.Next()
-		if err == io.EOF && args[1] == "all" {
-			break
-		}
-		if err == io.EOF {
-			ts.Fatalf("rpcnode: %s holds only %d blocks", args[0], len(blocks))
-		}
-		ts.Check(err)
-		blocks = append(blocks, bytes.Clone(fb.Bytes))
+	if len(blocks) < n && args[1] != "all" {
+		ts.Fatalf("rpcnode: %s holds only %d blocks", args[0], len(blocks))
 	}
+	blocks = blocks[:min(n, len(blocks))]
 	holder := ts.Value(rpcNodeKey{}).(*rpcNodeHolder)
 	if holder.node != nil {
 		ts.Check(holder.node.SetBlocks(blocks))

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -27,24 +24,10 @@ func TestServeFollowsNode(t *testing.T) {
 	if _, err := sim.Generate(context.Background(), economy, sim.Config{Seed: 9, Txs: 1500, TxsPerBlock: 100, Individuals: 100}); err != nil {
 		t.Fatal(err)
 	}
-	net, _ := chain.ParseNetwork("mainnet")
-	f, err := os.Open(filepath.Join(economy, "blocks", "blk00000.dat"))
+	blocks, err := fakenode.ReadBlocks(filepath.Join(economy, "blocks", "blk00000.dat"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := chain.NewBlockFileReader(f, chain.BlockFileConfig{Network: net, Name: f.Name()})
-	var blocks [][]byte
-	for {
-		fb, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		blocks = append(blocks, bytes.Clone(fb.Bytes))
-	}
-	f.Close()
 	node, err := fakenode.Start("main", "u", "s3cret", blocks[:len(blocks)-1])
 	if err != nil {
 		t.Fatal(err)
@@ -84,6 +67,7 @@ func TestServeFollowsNode(t *testing.T) {
 	if strings.Contains(stderr.String(), "s3cret") {
 		t.Error("the node's password is in the log")
 	}
+	net, _ := chain.ParseNetwork("mainnet")
 	ix, err := chainindex.Open(context.Background(), chainindex.Config{Dir: filepath.Join(dir, "chain"), Network: net, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)

@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,6 +16,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/btcsuite/btcd/wire"
 	"github.com/entente/entente/internal/btcrpc"
+	"github.com/entente/entente/internal/btcrpc/fakenode"
 	"github.com/entente/entente/internal/chain"
 	"github.com/entente/entente/internal/chainindex"
 	"github.com/entente/entente/internal/sim"
@@ -103,24 +102,11 @@ func simBlocks(t testing.TB, txs int) [][]byte {
 	if _, err := sim.Generate(context.Background(), dir, sim.Config{Seed: 3, Txs: txs, TxsPerBlock: 100, Individuals: 300}); err != nil {
 		t.Fatal(err)
 	}
-	net, _ := chain.ParseNetwork("mainnet")
-	f, err := os.Open(filepath.Join(dir, "blocks", "blk00000.dat"))
+	blocks, err := fakenode.ReadBlocks(filepath.Join(dir, "blocks", "blk00000.dat"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	r := chain.NewBlockFileReader(f, chain.BlockFileConfig{Network: net, Name: f.Name()})
-	var out [][]byte
-	for {
-		fb, err := r.Next()
-		if err == io.EOF {
-			return out
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, bytes.Clone(fb.Bytes))
-	}
+	return blocks
 }
 
 // fork returns a competing branch for blocks[from:]: n blocks holding

@@ -7,11 +7,13 @@
 package fakenode
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sync"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -127,4 +129,30 @@ func reply(w http.ResponseWriter, id json.RawMessage, result any, code int, msg 
 		w.WriteHeader(http.StatusInternalServerError) // Core answers errors with 500 or 404
 	}
 	json.NewEncoder(w).Encode(map[string]any{"result": result, "error": e, "id": id})
+}
+
+// ReadBlocks reads the blocks of a mainnet blk file written in chain order
+// (as internal/sim writes them), to serve.
+func ReadBlocks(path string) ([][]byte, error) {
+	net, err := chain.ParseNetwork("mainnet")
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r := chain.NewBlockFileReader(f, chain.BlockFileConfig{Network: net, Name: path})
+	var blocks [][]byte
+	for {
+		fb, err := r.Next()
+		if err == io.EOF {
+			return blocks, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		blocks = append(blocks, bytes.Clone(fb.Bytes))
+	}
 }

@@ -62,20 +62,10 @@ func chainClusterFlags(fs *flag.FlagSet) func(context.Context, *env, []string) e
 			root = ov.Root(id)
 			size, refused = ov.Size(root), ov.Refused
 			sweeps, collectors = ov.Sweeps, ov.Collectors
-			for m := range uint32(ov.Forest.Len()) {
-				if len(ids) >= *limit {
-					break
-				}
-				if ov.Root(m) == root {
-					ids = append(ids, m)
-				}
-			}
+			ids = ov.Members(root, *limit)
 			inCluster = func(a string) (bool, error) {
 				m, err := ix.LookupAddress(a)
-				if err != nil || int(m) >= ov.Forest.Len() {
-					return false, nil
-				}
-				return ov.Root(m) == root, nil
+				return err == nil && ov.Holds(root, m), nil
 			}
 		}
 		members := make([]string, 0, len(ids))

@@ -107,23 +107,11 @@ func (h *Handler) changeCluster(w http.ResponseWriter, ctx context.Context, ix *
 	}
 	root := ov.Root(id)
 	size := ov.Size(root)
-	var ids []uint32
-	for m := range uint32(ov.Forest.Len()) {
-		if len(ids) >= limit {
-			break
-		}
-		if ov.Root(m) == root {
-			ids = append(ids, m)
-		}
-	}
 	refused := ov.Refused
 	return writeCluster(w, ix, tf, clusterAnswer{Address: addr, Heuristics: k.h.String(), Cluster: root, Size: size,
-		Refused: &refused, SweepMin: sweepMinText(k)}, ids, func(a string) (bool, error) {
+		Refused: &refused, SweepMin: sweepMinText(k)}, ov.Members(root, limit), func(a string) (bool, error) {
 		m, err := ix.LookupAddress(a)
-		if err != nil || int(m) >= ov.Forest.Len() {
-			return false, nil
-		}
-		return ov.Root(m) == root, nil
+		return err == nil && ov.Holds(root, m), nil
 	})
 }
 

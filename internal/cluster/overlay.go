@@ -298,3 +298,25 @@ func (o *Overlay) Root(id uint32) uint32 { return Find(&o.Forest, id) }
 
 // Size returns the size of the cluster whose root is root.
 func (o *Overlay) Size(root uint32) uint32 { return o.Forest.Size(root) }
+
+// Members returns up to limit addresses of the cluster whose root is
+// root, in id order. It scans every address: the overlay keeps no member
+// lists.
+func (o *Overlay) Members(root uint32, limit int) []uint32 {
+	var ids []uint32
+	for m := range uint32(o.Forest.Len()) {
+		if len(ids) >= limit {
+			break
+		}
+		if o.Root(m) == root {
+			ids = append(ids, m)
+		}
+	}
+	return ids
+}
+
+// Holds reports whether address id is in the cluster whose root is root;
+// an id the overlay has not seen is not.
+func (o *Overlay) Holds(root, id uint32) bool {
+	return int(id) < o.Forest.Len() && o.Root(id) == root
+}

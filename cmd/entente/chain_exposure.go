@@ -100,16 +100,8 @@ func addressStarts(ix *chainindex.Index, addr string) ([]trace.Start, error) {
 // received, refusing a cluster of more than maxMembers addresses or more
 // than maxTraceStarts outputs.
 func clusterStarts(ix *chainindex.Index, addr string, maxMembers int) ([]trace.Start, exposureCluster, error) {
-	id, err := ix.LookupAddress(addr)
-	if err != nil {
-		return nil, exposureCluster{}, err
-	}
-	root, size, err := ix.ClusterOf(id)
-	if err != nil {
-		return nil, exposureCluster{}, err
-	}
+	starts, root, size, err := ix.ClusterStarts(addr, maxMembers, maxTraceStarts)
 	c := exposureCluster{ID: root, Size: size}
-	starts, err := ix.ClusterStarts(root, maxMembers, maxTraceStarts)
 	var tm *chainindex.TooManyError
 	switch {
 	case errors.As(err, &tm) && tm.MembersOverMax:

@@ -98,16 +98,8 @@ func (h *Handler) exposure(w http.ResponseWriter, r *http.Request, _ *httpauth.P
 // received: a 422 for a cluster of more than limit addresses or more than
 // maxTraceStarts outputs.
 func clusterStarts(ix *chainindex.Index, addr string, limit int) ([]trace.Start, exposureCluster, error) {
-	id, err := ix.LookupAddress(addr)
-	if err != nil {
-		return nil, exposureCluster{}, err
-	}
-	root, size, err := ix.ClusterOf(id)
-	if err != nil {
-		return nil, exposureCluster{}, err
-	}
+	starts, root, size, err := ix.ClusterStarts(addr, limit, maxTraceStarts)
 	c := exposureCluster{ID: root, Size: size}
-	starts, err := ix.ClusterStarts(root, limit, maxTraceStarts)
 	var tm *chainindex.TooManyError
 	switch {
 	case errors.As(err, &tm) && tm.MembersOverMax:

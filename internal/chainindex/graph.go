@@ -197,12 +197,23 @@ func (e *TooManyError) Error() string {
 	return fmt.Sprintf("cluster %d (%d addresses) received more than %d outputs", e.Root, e.Size, e.MaxStarts)
 }
 
-// ClusterStarts returns a trace start for every output the members of
-// the cluster rooted at root received, refusing with a *TooManyError a
-// cluster of more than maxMembers addresses or more than maxStarts
-// outputs.
-func (ix *Index) ClusterStarts(root uint32, maxMembers, maxStarts int) ([]trace.Start, error) {
-	size := ix.size.u32(root)
+// ClusterStarts returns the cluster of address addr (its root and size)
+// and a trace start for every output its members received, refusing with
+// a *TooManyError a cluster of more than maxMembers addresses or more than
+// maxStarts outputs.
+func (ix *Index) ClusterStarts(addr string, maxMembers, maxStarts int) (starts []trace.Start, root, size uint32, err error) {
+	id, err := ix.LookupAddress(addr)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	if root, size, err = ix.ClusterOf(id); err != nil {
+		return nil, 0, 0, err
+	}
+	starts, err = ix.clusterStarts(root, size, maxMembers, maxStarts)
+	return starts, root, size, err
+}
+
+func (ix *Index) clusterStarts(root, size uint32, maxMembers, maxStarts int) ([]trace.Start, error) {
 	if uint64(size) > uint64(maxMembers) {
 		return nil, &TooManyError{Root: root, Size: size, MaxMembers: maxMembers, MaxStarts: maxStarts, MembersOverMax: true}
 	}

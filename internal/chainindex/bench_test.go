@@ -2,6 +2,7 @@ package chainindex
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -38,5 +39,39 @@ func BenchmarkIngest(b *testing.B) {
 		ix.Close()
 	}
 	b.ReportMetric(float64(txs)*float64(b.N)/elapsed.Seconds(), "tx/s")
+	b.ReportMetric(st.BytesPerTx, "bytes/tx")
+}
+
+// BenchmarkIngestBlocks indexes the block files named by
+// ENTENTE_BENCH_BLOCKS (a blocks directory, such as one written by
+// `entente sim generate --txs 10000000`), for measuring ingest at scale
+// with the test tool's profilers. It is skipped without the variable.
+func BenchmarkIngestBlocks(b *testing.B) {
+	dir := os.Getenv("ENTENTE_BENCH_BLOCKS")
+	if dir == "" {
+		b.Skip("ENTENTE_BENCH_BLOCKS names no blocks directory")
+	}
+	src, err := OpenSource(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var txs int
+	var elapsed time.Duration
+	var st Stats
+	for range b.N {
+		ix := openIndex(b, b.TempDir(), nil)
+		start := time.Now()
+		is, err := ix.Ingest(context.Background(), src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		elapsed += time.Since(start)
+		txs += is.Txs
+		if st, err = ix.Stats(); err != nil {
+			b.Fatal(err)
+		}
+		ix.Close()
+	}
+	b.ReportMetric(float64(txs)/elapsed.Seconds(), "tx/s")
 	b.ReportMetric(st.BytesPerTx, "bytes/tx")
 }

@@ -12,9 +12,12 @@ import (
 )
 
 const (
-	checkpointMagic = "ENTCKPT3"
+	checkpointMagic = "ENTCKPT4"
 	journalMagic    = "ENTJRNL2"
-	checkpointSize  = 8 + 8*12 + 16 + 32 + 32 + 32 + 32
+	checkpointSize  = 8 + 8*14 + 16 + 32 + 32 + 32 + 32
+	// Format 3 lacked the synced bounds of the hash tables, whose files
+	// were then always complete.
+	checkpoint3Size = checkpointSize - 2*8
 )
 
 // checkpoint is the committed state: everything past it is discarded on
@@ -32,6 +35,8 @@ type checkpoint struct {
 	refused     uint64
 	coinjoins   uint64
 	journalLen  uint64
+	txidSynced  uint64 // txid.ht holds every txid of a tx id below this
+	addrSynced  uint64 // addr.ht holds every address id below this
 	seed        [16]byte
 	network     [32]byte
 	tip         [32]byte
@@ -42,7 +47,7 @@ func (c *checkpoint) marshal() []byte {
 	b := make([]byte, 0, checkpointSize)
 	b = append(b, checkpointMagic...)
 	for _, v := range []uint64{c.generation, c.blocks, c.txs, c.inputs, c.outputs, c.addrs,
-		c.addrBytes, c.txidEntries, c.merges, c.refused, c.coinjoins, c.journalLen} {
+		c.addrBytes, c.txidEntries, c.merges, c.refused, c.coinjoins, c.journalLen, c.txidSynced, c.addrSynced} {
 		b = binary.LittleEndian.AppendUint64(b, v)
 	}
 	b = append(b, c.seed[:]...)
@@ -58,17 +63,25 @@ func unmarshalCheckpoint(b []byte) (checkpoint, error) {
 	if len(b) >= 8 && (string(b[:8]) == "ENTCKPT1" || string(b[:8]) == "ENTCKPT2") {
 		return c, fmt.Errorf("%w: the index was written by an earlier version of Entente (format %c); delete its directory and ingest again", ErrCorrupt, b[7])
 	}
-	if len(b) != checkpointSize || string(b[:8]) != checkpointMagic {
+	v3 := len(b) == checkpoint3Size && string(b[:8]) == "ENTCKPT3"
+	if !v3 && (len(b) != checkpointSize || string(b[:8]) != checkpointMagic) {
 		return c, fmt.Errorf("%w: checkpoint: not an index checkpoint (%d bytes)", ErrCorrupt, len(b))
 	}
 	if sum := sha256.Sum256(b[:len(b)-32]); string(sum[:]) != string(b[len(b)-32:]) {
 		return c, fmt.Errorf("%w: checkpoint: checksum mismatch", ErrCorrupt)
 	}
 	p := b[8:]
-	for _, v := range []*uint64{&c.generation, &c.blocks, &c.txs, &c.inputs, &c.outputs, &c.addrs,
-		&c.addrBytes, &c.txidEntries, &c.merges, &c.refused, &c.coinjoins, &c.journalLen} {
+	fields := []*uint64{&c.generation, &c.blocks, &c.txs, &c.inputs, &c.outputs, &c.addrs,
+		&c.addrBytes, &c.txidEntries, &c.merges, &c.refused, &c.coinjoins, &c.journalLen, &c.txidSynced, &c.addrSynced}
+	if v3 {
+		fields = fields[:12]
+	}
+	for _, v := range fields {
 		*v = binary.LittleEndian.Uint64(p)
 		p = p[8:]
+	}
+	if v3 {
+		c.txidSynced, c.addrSynced = c.txs, c.addrs
 	}
 	p = p[copy(c.seed[:], p):]
 	p = p[copy(c.network[:], p):]

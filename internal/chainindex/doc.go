@@ -50,9 +50,12 @@
 //	             uint32, id+1, 0 empty. SipHash-2-4 of the key with the
 //	             checkpoint's seed picks the first slot; linear probing; the
 //	             load stays at most 1/2. Keys are read from tx.col or addr.key.
-//	checkpoint   "ENTCKPT3" | generation, blocks, txs, inputs, outputs,
+//	             A table file may lag behind the columns (see the checkpoint).
+//	checkpoint   "ENTCKPT4" | generation, blocks, txs, inputs, outputs,
 //	             addresses, addr.key bytes, txid table entries, merges,
-//	             refused merges, CoinJoins skipped, journal length (uint64 each) |
+//	             refused merges, CoinJoins skipped, journal length, txid.ht
+//	             complete below tx id, addr.ht complete below address id
+//	             (uint64 each) |
 //	             seed [16] | network name [32], zero padded | tip hash [32] |
 //	             SHA-256 of the journal [32] | SHA-256 of all before [32]
 //	journal      "ENTJRNL2" | generation uint64 | update count uint64 |
@@ -93,19 +96,31 @@
 // Appends and in-place updates stay in memory between commits; the
 // column files change only when [Index.Commit] runs (every
 // Config.CommitEvery blocks): it appends the new records to every column
-// and fsyncs it, fsyncs the hash tables, writes the journal of in-place
+// and fsyncs it, writes back the hash tables if due (below), writes the journal of in-place
 // updates (temp file, fsync, rename, fsync directory), then the checkpoint
 // the same way — the commit point — and only then applies the journal.
-// Open cuts every column back to the checkpoint's lengths, replays the
+// Open cuts every column back to the checkpoint's lengths and replays the
 // journal (a crash may have come before it was applied; replaying is
-// idempotent), and empties every hash table slot naming an id past the
-// checkpoint. That leaves exactly the committed table: a slot is filled
-// only after every slot of an older id on its probe path, so no committed
-// entry sits behind an emptied one. A table whose size does not match the
-// checkpoint (it grew after it) is rebuilt from the columns in id order,
-// which gives the same bytes as growing it did. So after kill -9 or power
-// loss an ingest resumes at the last committed block, with files equal
-// byte for byte to an uninterrupted run.
+// idempotent).
+//
+// The hash tables are derived data, written back lazily. A writer holds
+// them in anonymous memory (every insert is a store, not a write fault on
+// a page the kernel wrote back) and a commit writes their changed pages
+// back only when a table grew or lags behind the columns by more than an
+// eighth of its ids (at least 2^20), and always at the end of an ingest;
+// the checkpoint records below which id each table file is complete. Open
+// empties every slot naming an id at or past that bound and inserts the
+// ids from the bound to the committed count again, in id order. That
+// gives exactly the committed table: every table written holds the ids
+// below the bound where an uninterrupted writer put them (a slot is
+// filled only after every slot of an older id on its probe path, so no
+// kept entry sits behind an emptied one), whatever part of a later write
+// reached the disk. A table whose size does not match the checkpoint is
+// rebuilt from the columns in id order, which gives the same bytes as
+// growing it did. So after kill -9 or power loss an ingest resumes at the
+// last committed block, with files equal byte for byte to an
+// uninterrupted run. A reader lists the ids past the bound, by hash,
+// beside the mapped table file.
 //
 // # Reorganisations
 //
@@ -122,11 +137,13 @@
 //
 // # Memory
 //
-// Nothing grows with the chain in memory but the headers of one Ingest
-// pass (about 150 bytes per block in the block files); transactions and
-// addresses are found through the mapped hash tables, and uncommitted
-// work is bounded by the commit interval (also forced every 500,000
-// transactions).
+// A writer holds the two hash tables in memory: 4 bytes per slot, two to
+// four slots per transaction and per address (about 3 GB for 100 million
+// transactions of internal/sim's economy, growing to 6 GB while a table
+// doubles). Besides them only the headers of one Ingest pass grow with
+// the chain (about 150 bytes per block in the block files); columns are
+// mapped, and uncommitted work is bounded by the commit interval (also
+// forced every 500,000 transactions). A reader maps everything.
 //
 // # Size
 //

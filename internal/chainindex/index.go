@@ -228,11 +228,11 @@ func (ix *Index) open() error {
 	if err := ix.replayJournal(); err != nil {
 		return err
 	}
-	ix.txidTab, err = openTable(filepath.Join(ix.dir, "txid.ht"), ck.txidEntries, uint32(ck.txs), txKeys{ix}, ix.cfg.ReadOnly)
+	ix.txidTab, err = openTable(filepath.Join(ix.dir, "txid.ht"), ck.txidEntries, uint32(ck.txs), uint32(ck.txidSynced), txKeys{ix}, ix.cfg.ReadOnly)
 	if err != nil {
 		return err
 	}
-	ix.addrTab, err = openTable(filepath.Join(ix.dir, "addr.ht"), ck.addrs, uint32(ck.addrs), addrKeys{ix}, ix.cfg.ReadOnly)
+	ix.addrTab, err = openTable(filepath.Join(ix.dir, "addr.ht"), ck.addrs, uint32(ck.addrs), uint32(ck.addrSynced), addrKeys{ix}, ix.cfg.ReadOnly)
 	if err != nil {
 		return err
 	}
@@ -306,11 +306,27 @@ func (ix *Index) Close() error {
 }
 
 // Commit makes everything added so far durable: column tails are appended
-// and synced, hash tables synced, the journal of in-place updates written,
-// then the checkpoint replaced atomically (the commit point), then the
-// journal applied. After an error the Index must be closed and opened
-// again, which recovers the last commit.
+// and synced, hash tables written back, the journal of in-place updates
+// written, then the checkpoint replaced atomically (the commit point),
+// then the journal applied. After an error the Index must be closed and
+// opened again, which recovers the last commit.
 func (ix *Index) Commit() error {
+	return ix.commit(true)
+}
+
+// tableLag is how far, in ids, a hash table file may lag behind the
+// columns between the commits of a long ingest: an eighth of the table,
+// at least a million. Open puts the missing ids back from the columns (a
+// writer) or lists them beside the table (a reader), so the lag bounds
+// that work; in exchange a commit does not write back the pages of
+// tables where every page changed.
+func tableLag(ids uint64) uint64 {
+	return max(1<<20, ids/8)
+}
+
+// commit commits; the hash tables are written back when all is set, when
+// they grew, or when they lag too far.
+func (ix *Index) commit(all bool) error {
 	if ix.cfg.ReadOnly {
 		return ErrReadOnly
 	}
@@ -319,16 +335,25 @@ func (ix *Index) Commit() error {
 			return err
 		}
 	}
-	for _, t := range []*table{ix.txidTab, ix.addrTab} {
-		if err := t.sync(); err != nil {
+	ck := ix.ck
+	for _, t := range []struct {
+		t      *table
+		ids    uint64
+		synced *uint64
+	}{{ix.txidTab, ix.txs.len(), &ck.txidSynced}, {ix.addrTab, ix.addrEnd.len(), &ck.addrSynced}} {
+		*t.synced = min(*t.synced, t.ids)
+		if !all && !t.t.whole && t.ids-*t.synced < tableLag(t.ids) {
+			continue
+		}
+		if err := t.t.sync(); err != nil {
 			return err
 		}
+		*t.synced = t.ids
 	}
-	// A table that grew was renamed into place; make that durable too.
+	// A table rewritten whole was renamed into place; make that durable too.
 	if err := syncDir(ix.dir); err != nil {
 		return err
 	}
-	ck := ix.ck
 	ck.generation++
 	ck.blocks, ck.txs, ck.inputs, ck.outputs = ix.blocks.len(), ix.txs.len(), ix.ins.len(), ix.outs.len()
 	ck.addrs, ck.addrBytes, ck.refused = ix.addrEnd.len(), ix.addrKey.len(), ix.refused.len()
@@ -370,15 +395,12 @@ func (ix *Index) rollback() error {
 	if err := ix.loadUndo(); err != nil {
 		return err
 	}
-	var err error
-	ix.txidTab.close()
-	ix.addrTab.close()
-	ix.txidTab, err = openTable(filepath.Join(ix.dir, "txid.ht"), ix.ck.txidEntries, uint32(ix.ck.txs), txKeys{ix}, false)
-	if err != nil {
+	// The tables hold the committed ids where they were, and the ids
+	// added since, which go.
+	if err := ix.txidTab.truncate(uint32(ix.ck.txs), ix.ck.txidEntries); err != nil {
 		return err
 	}
-	ix.addrTab, err = openTable(filepath.Join(ix.dir, "addr.ht"), ix.ck.addrs, uint32(ix.ck.addrs), addrKeys{ix}, false)
-	return err
+	return ix.addrTab.truncate(uint32(ix.ck.addrs), ix.ck.addrs)
 }
 
 type txKeys struct{ ix *Index }

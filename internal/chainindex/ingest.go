@@ -28,7 +28,7 @@ func (ix *Index) AddBlock(blk *chain.Block) error {
 	ix.pendingBlks++
 	ix.pendingTxs += len(blk.Txs)
 	if ix.pendingBlks >= ix.cfg.CommitEvery || ix.pendingTxs >= 500_000 {
-		return ix.Commit()
+		return ix.commit(false)
 	}
 	return nil
 }

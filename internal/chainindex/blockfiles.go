@@ -307,31 +307,63 @@ func (ix *Index) bestChain(ctx context.Context, src Source) ([]chainhash.Hash, i
 	// later sweep. Parents mostly precede children, so sweeps are few.
 	var tip *located
 	var tipHash chainhash.Hash
-	for changed := true; changed; {
-		changed = false
-		for _, h := range order {
-			l := ix.located[h]
-			if l.height >= 0 {
-				continue
-			}
-			if l.prev == (chainhash.Hash{}) {
-				l.height = 0
-			} else if p, ok := ix.located[l.prev]; ok && p.height >= 0 {
-				l.height = p.height + 1
-				l.work = new(big.Int).Add(l.work, p.work)
-			} else {
-				continue
-			}
-			changed = true
-			better := tip == nil
-			if !better {
-				c := l.work.Cmp(tip.work)
-				better = c > 0 || c == 0 && l.height > tip.height
-			}
-			if better {
-				tip, tipHash = l, h
+	consider := func(l *located, h chainhash.Hash) {
+		better := tip == nil
+		if !better {
+			c := l.work.Cmp(tip.work)
+			better = c > 0 || c == 0 && l.height > tip.height
+		}
+		if better {
+			tip, tipHash = l, h
+		}
+	}
+	link := func() {
+		for changed := true; changed; {
+			changed = false
+			for _, h := range order {
+				l := ix.located[h]
+				if l.height >= 0 {
+					continue
+				}
+				if l.prev == (chainhash.Hash{}) {
+					l.height = 0
+				} else if p, ok := ix.located[l.prev]; ok && p.height >= 0 {
+					l.height = p.height + 1
+					l.work = new(big.Int).Add(l.work, p.work)
+				} else {
+					continue
+				}
+				changed = true
+				consider(l, h)
 			}
 		}
+	}
+	link()
+	// A pruned node's blocks directory (Bitcoin Core deletes its oldest
+	// block files), or files handed over in parts, start past genesis:
+	// when the index's tip is not linked to a genesis in the files, chains
+	// may also grow from it, at the heights the index gives them. Its
+	// ancestors are not in the files, so their work counts as none.
+	_, have := ix.Tip()
+	base, seen := 0, len(order) // heights below base are the index's, not the files'
+	if l, ok := ix.located[ix.tip]; have > 0 && (!ok || l.height < 0) {
+		base = int(have)
+		// The index's blocks count as seen, so that the stale count
+		// (blocks seen off the best chain) stays right.
+		seen += base
+		if ok {
+			// The tip and its ancestors in the files are counted already.
+			for a, in := l, true; in; a, in = ix.located[a.prev] {
+				seen--
+			}
+		}
+		if !ok {
+			l = &located{file: -1, work: new(big.Int)}
+			ix.located[ix.tip] = l
+		}
+		l.height = int32(base - 1)
+		consider(l, ix.tip)
+		link()
 	}
 	if tip == nil {
 		return nil, len(order), fmt.Errorf("%w: no genesis block (all-zero previous hash) in the block files", ErrNotConnected)
@@ -339,12 +371,12 @@ func (ix *Index) bestChain(ctx context.Context, src Source) ([]chainhash.Hash, i
 	best := make([]chainhash.Hash, tip.height+1)
 	for h, l := tipHash, tip; ; l = ix.located[l.prev] {
 		best[l.height] = h
-		if l.height == 0 {
+		if l.height == 0 || int(l.height) == base-1 {
 			break
 		}
 		h = l.prev
 	}
-	return best, len(order), nil
+	return best, seen, nil
 }
 
 // blockWork is the expected number of hashes for a block of the compact

@@ -288,3 +288,65 @@ func TestIngestKeepsBlocksBeforeAFault(t *testing.T) {
 		t.Errorf("%d blocks committed, want %d", ix.ck.blocks, bad)
 	}
 }
+
+// TestIngestPrunedBlocks: block files that start past genesis (a pruned
+// node's, or a chain handed over in parts) continue the index from its
+// tip, whether or not they repeat it, and end where a straight ingest
+// does.
+func TestIngestPrunedBlocks(t *testing.T) {
+	chainDir := simChain(t, 3_000)
+	blocksDir := filepath.Join(chainDir, "blocks")
+	clean := t.TempDir()
+	ix := openIndex(t, clean, nil)
+	ingest(t, ix, blocksDir)
+	ix.Close()
+
+	whole, err := os.ReadFile(filepath.Join(blocksDir, "blk00000.dat"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Frame offsets of each block in the file.
+	var offs []int
+	for off := 0; off+8 <= len(whole) && binary.LittleEndian.Uint32(whole[off:]) != 0; {
+		offs = append(offs, off)
+		off += 8 + int(binary.LittleEndian.Uint32(whole[off+4:]))
+	}
+	offs = append(offs, len(whole))
+	part := func(from, to int) string {
+		dir := filepath.Join(t.TempDir(), "blocks")
+		os.Mkdir(dir, 0o755)
+		if err := os.WriteFile(filepath.Join(dir, "blk00000.dat"), whole[offs[from]:offs[to]], 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	n := len(offs) - 1
+	for _, c := range []struct {
+		name   string
+		second int // first block of the second part
+	}{{"after the tip", n / 2}, {"repeating the tip", n/2 - 3}} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			ix := openIndex(t, dir, nil)
+			if st := ingest(t, ix, part(0, n/2)); st.Blocks != n/2 {
+				t.Fatalf("first part: %d blocks", st.Blocks)
+			}
+			st := ingest(t, ix, part(c.second, n))
+			if st.Blocks != n-n/2 || st.Stale != 0 {
+				t.Errorf("second part: %d blocks, %d stale; want %d, 0", st.Blocks, st.Stale, n-n/2)
+			}
+			ix.Close()
+			sameFiles(t, indexFiles(t, dir), indexFiles(t, clean))
+		})
+	}
+	// Without an index to continue, such files are refused.
+	ix = openIndex(t, t.TempDir(), nil)
+	defer ix.Close()
+	src, err := OpenSource(part(n/2, n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ix.Ingest(context.Background(), src); !errors.Is(err, ErrNotConnected) {
+		t.Errorf("files without genesis on an empty index: %v", err)
+	}
+}

@@ -380,3 +380,34 @@ func (e *env) doQuiet(r request) (int, []byte) {
 	_, _ = buf.ReadFrom(resp.Body)
 	return resp.StatusCode, buf.Bytes()
 }
+
+// TestIndexFileCutUnderTheNode: a mapped index file cut short under the
+// node (here by hand; in life by a writer recovering from a crash, or a
+// failing disk) answers 503 instead of killing the node with SIGBUS, and
+// the node recovers once the files are whole again.
+func TestIndexFileCutUnderTheNode(t *testing.T) {
+	e := newEnv(t)
+	e.ingest(-1)
+	_, tags := e.tagPacks()
+	path := "/api/chain/address/" + tags[0].Address
+	if code, body := e.do(request{path: path, secret: e.reader}); code != http.StatusOK {
+		t.Fatalf("%d %s", code, body)
+	}
+	col := filepath.Join(e.data, "chain", "out.col")
+	whole, err := os.ReadFile(col)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(col, 0); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := e.do(request{path: path, secret: e.reader}); code != http.StatusServiceUnavailable {
+		t.Errorf("with out.col cut: %d %s, want 503", code, body)
+	}
+	if err := os.WriteFile(col, whole, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := e.do(request{path: path, secret: e.reader}); code != http.StatusOK {
+		t.Errorf("with out.col whole again: %d %s", code, body)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -62,7 +63,13 @@ func (h *Handler) endpoint(fn handlerFunc) http.Handler {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
 // withIndex runs fn with the index and tags, one request at a time.
-func (h *Handler) withIndex(ctx context.Context, fn func(*chainindex.Index, *tagfile.File) error) error {
+//
+// The index is read through memory maps, where a file cut shorter than
+// the mapping (a writer recovering from a crash cuts files back to its
+// checkpoint) or a disk read error is a fault, not an error return. The
+// fault fails the request with 503 and drops the index, which the next
+// request opens again; without this guard it would kill the node.
+func (h *Handler) withIndex(ctx context.Context, fn func(*chainindex.Index, *tagfile.File) error) (err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	ix, err := h.index(ctx)
@@ -73,6 +80,22 @@ func (h *Handler) withIndex(ctx context.Context, fn func(*chainindex.Index, *tag
 	if err != nil {
 		return err
 	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if _, fault := r.(interface{ Addr() uintptr }); !fault {
+			panic(r)
+		}
+		h.cfg.Logger.ErrorContext(ctx, "chainapi: the chain index faulted on read; reopening it", "fault", r)
+		if cerr := h.ix.Close(); cerr != nil {
+			h.cfg.Logger.WarnContext(ctx, "chainapi: close index", "err", cerr)
+		}
+		h.ix = nil
+		err = newError(http.StatusServiceUnavailable, "the chain index could not be read (its files changed under the node, or the disk failed); try again")
+	}()
 	return fn(ix, tf)
 }
 

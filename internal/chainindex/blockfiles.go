@@ -153,13 +153,14 @@ func (r *blockReader) read(h int, blk *chain.Block, buf *[]byte) error {
 type readSlot struct {
 	h   int
 	blk chain.Block
+	lk  lookups
 	buf []byte
 	err error
 }
 
 // readAhead is how many blocks are read and parsed ahead of the one being
-// indexed: reading, XOR and parsing (with its txid hashing) run on one
-// core while indexing runs on another.
+// indexed: reading, XOR, parsing (with its txid hashing) and the lookups'
+// hashes run on one core while indexing runs on another.
 const readAhead = 4
 
 func (ix *Index) ingestChain(ctx context.Context, src Source, best []chainhash.Hash, all int, start time.Time, now func() time.Time) (IngestStats, error) {
@@ -195,6 +196,9 @@ func (ix *Index) ingestChain(ctx context.Context, src Source, best []chainhash.H
 			}
 			s.h = h
 			s.err = ahead.read(h, &s.blk, &s.buf)
+			if s.err == nil {
+				ix.prepare(&s.blk, &s.lk)
+			}
 			full <- s
 			if s.err != nil {
 				return
@@ -223,7 +227,7 @@ func (ix *Index) ingestChain(ctx context.Context, src Source, best []chainhash.H
 		if s.err != nil {
 			return st, s.err
 		}
-		if err := ix.AddBlock(&s.blk); err != nil {
+		if err := ix.addPrepared(&s.blk, &s.lk); err != nil {
 			err = fmt.Errorf("%s at offset %d: %w", src.Files[ix.located[best[h]].file], ix.located[best[h]].offset-8, err)
 			// The rollback went back to the last commit: index the good
 			// blocks before the fault again and keep them.

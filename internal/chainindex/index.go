@@ -114,9 +114,10 @@ type Index struct {
 	undoAddrs uint32
 
 	// Per-transaction scratch.
+	lk       lookups // of a block added by AddBlock
+	sink     uint32  // of touch's loads
 	inAddrs  []uint32
 	outVals  []int64
-	keyBuf   []byte
 	refusals []cluster.Refusal
 }
 

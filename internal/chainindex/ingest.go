@@ -15,11 +15,21 @@ import (
 // dropped (a block is never half indexed); [Index.Tip] tells where to
 // resume.
 func (ix *Index) AddBlock(blk *chain.Block) error {
+	return ix.addPrepared(blk, nil)
+}
+
+// addPrepared is AddBlock with the block's lookups computed already, or
+// nil.
+func (ix *Index) addPrepared(blk *chain.Block, lk *lookups) error {
 	if ix.cfg.ReadOnly {
 		return ErrReadOnly
 	}
+	if lk == nil {
+		lk = &ix.lk
+		ix.prepare(blk, lk)
+	}
 	height := ix.blocks.len()
-	if err := ix.addBlock(blk, height); err != nil {
+	if err := ix.addBlock(blk, height, lk); err != nil {
 		if rerr := ix.rollback(); rerr != nil {
 			return fmt.Errorf("%w (and the rollback failed: %v)", err, rerr)
 		}
@@ -33,7 +43,7 @@ func (ix *Index) AddBlock(blk *chain.Block) error {
 	return nil
 }
 
-func (ix *Index) addBlock(blk *chain.Block, height uint64) error {
+func (ix *Index) addBlock(blk *chain.Block, height uint64, lk *lookups) error {
 	hash := blk.Hash()
 	want := ix.tip
 	if height == 0 {
@@ -54,16 +64,30 @@ func (ix *Index) addBlock(blk *chain.Block, height uint64) error {
 	binary.LittleEndian.PutUint32(rec[32:], blk.Header.Timestamp)
 	binary.LittleEndian.PutUint32(rec[36:], uint32(ix.txs.len()))
 	ix.blocks.appendRec(rec[:])
+	in, out := 0, 0 // of the block, where lk's entries of the next tx start
 	for i := range blk.Txs {
-		if err := ix.addTx(&blk.Txs[i], uint32(height)); err != nil {
+		if i%touchBatch == 0 {
+			in1, out1 := in, out
+			for j := i; j < min(i+touchBatch, len(blk.Txs)); j++ {
+				in1 += len(blk.Txs[j].In)
+				out1 += len(blk.Txs[j].Out)
+			}
+			ix.touch(lk, in, in1, out, out1)
+		}
+		tx := &blk.Txs[i]
+		if err := ix.addTx(tx, uint32(height), lk, i, in, out); err != nil {
 			return fmt.Errorf("block %s (height %d): %w", hash, height, err)
 		}
+		in += len(tx.In)
+		out += len(tx.Out)
 	}
 	ix.tip = hash
 	return nil
 }
 
-func (ix *Index) addTx(tx *chain.Tx, height uint32) error {
+// addTx indexes tx, the i-th of its block, whose lookups start at input
+// inBase and output outBase of the block in lk.
+func (ix *Index) addTx(tx *chain.Tx, height uint32, lk *lookups, i, inBase, outBase int) error {
 	txNum := uint32(ix.txs.len())
 	if ix.ins.len()+uint64(len(tx.In)) >= uint64(none) || ix.outs.len()+uint64(len(tx.Out)) >= uint64(none) {
 		return ErrFull
@@ -83,18 +107,18 @@ func (ix *Index) addTx(tx *chain.Tx, height uint32) error {
 	if tx.IsCoinbase() {
 		ix.ins.appendU32(none)
 	} else {
-		for i := range tx.In {
-			in := &tx.In[i]
-			o, err := ix.outpoint(in.PrevTxID, in.PrevIndex, txNum)
+		for j := range tx.In {
+			in := &tx.In[j]
+			o, err := ix.outpointH(lk.inH[inBase+j], in.PrevTxID, in.PrevIndex, txNum)
 			if err != nil {
-				return fmt.Errorf("tx %s input %d: %w", tx.TxID, i, err)
+				return fmt.Errorf("tx %s input %d: %w", tx.TxID, j, err)
 			}
 			if s := ix.spent.u32(o); s != 0 {
 				by := "a transaction the index does not have (corrupt)"
 				if uint64(s-1) < ix.txs.len() {
 					by = ix.TxID(s - 1).String()
 				}
-				return fmt.Errorf("tx %s input %d: %w: %s:%d was spent by %s", tx.TxID, i, ErrDoubleSpend,
+				return fmt.Errorf("tx %s input %d: %w: %s:%d was spent by %s", tx.TxID, j, ErrDoubleSpend,
 					in.PrevTxID, in.PrevIndex, by)
 			}
 			ix.spent.setU32(o, txNum+1)
@@ -109,12 +133,15 @@ func (ix *Index) addTx(tx *chain.Tx, height uint32) error {
 	}
 
 	ix.outVals = ix.outVals[:0]
-	for i := range tx.Out {
-		out := &tx.Out[i]
+	for j := range tx.Out {
+		out := &tx.Out[j]
 		o := uint32(ix.outs.len())
-		addr, err := ix.addressFor(out.Script)
-		if err != nil {
-			return err
+		addr := none
+		if key := lk.key(outBase + j); key != nil {
+			var err error
+			if addr, err = ix.addressFor(key, lk.outH[outBase+j]); err != nil {
+				return err
+			}
 		}
 		prev := uint32(0)
 		if addr != none {
@@ -134,7 +161,7 @@ func (ix *Index) addTx(tx *chain.Tx, height uint32) error {
 	// txid seen before (two mainnet coinbases repeat, BIP 30) keeps its
 	// first transaction: the repeats made the first one's outputs
 	// unspendable, so no input refers to either.
-	h := sipHash(tx.TxID[:], &ix.key)
+	h := lk.txH[i]
 	if _, dup := ix.findTx(h, tx.TxID); !dup {
 		if err := ix.txidTab.insert(h, txNum, txKeys{ix}); err != nil {
 			return err
@@ -158,7 +185,12 @@ func (ix *Index) addTx(tx *chain.Tx, height uint32) error {
 
 // outpoint resolves txid:index to an output id.
 func (ix *Index) outpoint(txid chainhash.Hash, index uint32, before uint32) (uint32, error) {
-	t, ok := ix.findTx(sipHash(txid[:], &ix.key), txid)
+	return ix.outpointH(sipHash(txid[:], &ix.key), txid, index, before)
+}
+
+// outpointH is outpoint with the txid's hash given.
+func (ix *Index) outpointH(h uint64, txid chainhash.Hash, index uint32, before uint32) (uint32, error) {
+	t, ok := ix.findTx(h, txid)
 	if !ok || t >= before {
 		return 0, fmt.Errorf("%w: %s:%d", ErrMissingOutput, txid, index)
 	}
@@ -175,16 +207,9 @@ func (ix *Index) findTx(h uint64, txid chainhash.Hash) (uint32, bool) {
 	})
 }
 
-// addressFor returns the id of a script's address, adding it if new, or
-// none for scripts without an address.
-func (ix *Index) addressFor(script []byte) (uint32, error) {
-	var ok bool
-	ix.keyBuf, ok = appendKey(ix.keyBuf[:0], script)
-	if !ok {
-		return none, nil
-	}
-	key := ix.keyBuf
-	h := sipHash(key, &ix.key)
+// addressFor returns the id of an address key of hash h, adding it if
+// new.
+func (ix *Index) addressFor(key []byte, h uint64) (uint32, error) {
 	n := uint32(ix.addrEnd.len())
 	if id, ok := ix.addrTab.find(h, n, func(id uint32) bool { return string(ix.addressKey(id)) == string(key) }); ok {
 		return id, nil

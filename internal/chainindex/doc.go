@@ -46,10 +46,13 @@
 //	refused.col  24 bytes per refused merge: tx id | address A | address B |
 //	             cluster size of A | of B | reason (1: both above the limit)
 //	txid.ht      hash table txid -> tx id; addr.ht: address key -> address id:
-//	             "ENTHT001" | slot count uint64 (a power of two) | slots
-//	             uint32, id+1, 0 empty. SipHash-2-4 of the key with the
-//	             checkpoint's seed picks the first slot; linear probing; the
-//	             load stays at most 1/2. Keys are read from tx.col or addr.key.
+//	             "ENTHT002" | slot count uint64 (a power of two) | slots
+//	             uint32, id+1, 0 empty | tags, a byte per slot: the top byte
+//	             of the key's hash, 0 when empty. SipHash-2-4 of the key with
+//	             the checkpoint's seed picks the first slot (its low bits);
+//	             linear probing; the load stays at most 1/2. Keys are read
+//	             from tx.col or addr.key, only where the tag matches. (Format
+//	             ENTHT001 had no tags; a writer rebuilds such a table.)
 //	             A table file may lag behind the columns (see the checkpoint).
 //	checkpoint   "ENTCKPT4" | generation, blocks, txs, inputs, outputs,
 //	             addresses, addr.key bytes, txid table entries, merges,

@@ -70,11 +70,13 @@ func (ix *Index) touch(lk *lookups, in0, in1, out0, out1 int) {
 	tt, at := ix.txidTab, ix.addrTab
 	tmask, amask := tt.slots-1, at.slots-1
 	for _, h := range lk.inH[in0:in1] {
-		sink += tt.slot(h & tmask)
+		i := h & tmask
+		sink += tt.slot(i) + uint32(tt.tg[i])
 	}
 	for o := out0; o < out1; o++ {
 		if lk.keyAt[o] >= 0 {
-			sink += at.slot(lk.outH[o] & amask)
+			i := lk.outH[o] & amask
+			sink += at.slot(i) + uint32(at.tg[i])
 		}
 	}
 	ntx, naddr := uint64(ix.txs.len()), uint64(ix.addrEnd.len())
@@ -84,19 +86,24 @@ func (ix *Index) touch(lk *lookups, in0, in1, out0, out1 int) {
 			if v == 0 || uint64(v-1) >= ntx {
 				break
 			}
-			sink += uint32(ix.txs.at(uint64(v - 1))[0])
+			if tt.tg[i] == tagOf(h) {
+				sink += uint32(ix.txs.at(uint64(v - 1))[0])
+			}
 		}
 	}
 	for o := out0; o < out1; o++ {
 		if lk.keyAt[o] < 0 {
 			continue
 		}
-		for i, n := lk.outH[o]&amask, 0; n < 3; i, n = (i+1)&amask, n+1 {
+		h := lk.outH[o]
+		for i, n := h&amask, 0; n < 3; i, n = (i+1)&amask, n+1 {
 			v := at.slot(i)
 			if v == 0 || uint64(v-1) >= naddr {
 				break
 			}
-			sink += uint32(ix.addrEnd.at(uint64(v - 1))[0])
+			if at.tg[i] == tagOf(h) {
+				sink += uint32(ix.addrEnd.at(uint64(v - 1))[0])
+			}
 		}
 	}
 	ix.sink += sink

@@ -113,7 +113,8 @@ func (ix *Index) ChangeClusters(ctx context.Context, ov *cluster.Overlay) error 
 }
 
 // seedOverlay fills ov's forest with the index's clusters: every address
-// points at its root, each root holds its cluster's size.
+// points at its root, each root holds its cluster's size, and the member
+// rings are the index's.
 func (ix *Index) seedOverlay(ov *cluster.Overlay) error {
 	n := uint32(ix.addrEnd.len())
 	ov.Forest = cluster.Forest{}
@@ -127,6 +128,7 @@ func (ix *Index) seedOverlay(ov *cluster.Overlay) error {
 			return err
 		}
 		ov.Forest.SetParent(id, r)
+		ov.Forest.SetNext(id, ix.next.u32(id)) // the index's member rings
 		if r == id {
 			ov.Forest.SetSize(id, ix.size.u32(id))
 		}

@@ -1,30 +1,42 @@
 package cluster
 
-// Forest is a union-find forest held in memory, 8 bytes an address: the
-// [Sets] of an overlay computed for one analysis, beside the index's
-// stored forest.
-type Forest struct{ parent, size []uint32 }
+import "slices"
 
-var _ Sets = (*Forest)(nil)
+// Forest is a union-find forest held in memory, 12 bytes an address: the
+// [Sets] of an overlay computed for one analysis, beside the index's
+// stored forest. It keeps each cluster's members in a ring ([Ringer]), so
+// that listing a cluster walks its members, not every address.
+type Forest struct{ parent, size, next []uint32 }
+
+var (
+	_ Sets   = (*Forest)(nil)
+	_ Ringer = (*Forest)(nil)
+)
 
 // Add adds a new id, its own root of size 1, and returns it.
 func (f *Forest) Add() uint32 {
 	id := uint32(len(f.parent))
 	f.parent = append(f.parent, id)
 	f.size = append(f.size, 1)
+	f.next = append(f.next, id)
 	return id
 }
 
 // Grow makes room for n ids in all without reallocating.
 func (f *Forest) Grow(n int) {
 	if n > cap(f.parent) {
-		p := make([]uint32, len(f.parent), n)
-		copy(p, f.parent)
-		s := make([]uint32, len(f.size), n)
-		copy(s, f.size)
-		f.parent, f.size = p, s
+		f.parent = append(make([]uint32, 0, n), f.parent...)
+		f.size = append(make([]uint32, 0, n), f.size...)
+		f.next = append(make([]uint32, 0, n), f.next...)
 	}
 }
+
+// Splice implements [Ringer]: it joins the member rings of a and b.
+func (f *Forest) Splice(a, b uint32) { f.next[a], f.next[b] = f.next[b], f.next[a] }
+
+// SetNext sets the member after id in its cluster's ring, for a forest
+// seeded with clusters made elsewhere.
+func (f *Forest) SetNext(id, next uint32) { f.next[id] = next }
 
 // Len is the number of ids.
 func (f *Forest) Len() int { return len(f.parent) }
@@ -300,18 +312,17 @@ func (o *Overlay) Root(id uint32) uint32 { return Find(&o.Forest, id) }
 func (o *Overlay) Size(root uint32) uint32 { return o.Forest.Size(root) }
 
 // Members returns up to limit addresses of the cluster whose root is
-// root, in id order. It scans every address: the overlay keeps no member
-// lists.
+// root, in id order when limit covers the cluster (else the first limit
+// found walking its ring, sorted). It walks the cluster's member ring.
 func (o *Overlay) Members(root uint32, limit int) []uint32 {
-	var ids []uint32
-	for m := range uint32(o.Forest.Len()) {
-		if len(ids) >= limit {
-			break
-		}
-		if o.Root(m) == root {
-			ids = append(ids, m)
-		}
+	if int(root) >= o.Forest.Len() || limit <= 0 {
+		return nil
 	}
+	ids := []uint32{root}
+	for m := o.Forest.next[root]; m != root && len(ids) < limit; m = o.Forest.next[m] {
+		ids = append(ids, m)
+	}
+	slices.Sort(ids)
 	return ids
 }
 

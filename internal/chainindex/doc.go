@@ -109,8 +109,8 @@
 // The hash tables are derived data, written back lazily. A writer holds
 // them in anonymous memory (every insert is a store, not a write fault on
 // a page the kernel wrote back) and a commit writes their changed pages
-// back only when a table grew or lags behind the columns by more than an
-// eighth of its ids (at least 2^20), and always at the end of an ingest;
+// back only when a table grew or lags behind the columns by more than a
+// sixteenth of its ids (at least 2^20), and always at the end of an ingest;
 // the checkpoint records below which id each table file is complete. Open
 // empties every slot naming an id at or past that bound and inserts the
 // ids from the bound to the committed count again, in id order. That
@@ -123,7 +123,8 @@
 // growing it did. So after kill -9 or power loss an ingest resumes at the
 // last committed block, with files equal byte for byte to an
 // uninterrupted run. A reader lists the ids past the bound, by hash,
-// beside the mapped table file.
+// beside the mapped table file, on its first lookup the file does not
+// answer.
 //
 // # Reorganisations
 //

@@ -42,7 +42,8 @@ type keys interface {
 //
 // A reader maps the file shared and read-only, and keeps the ids the file
 // lacks (those between the synced bound and the committed count) in a
-// sorted list of (hash, id) beside it.
+// sorted list of (hash, id) beside it, made on the first lookup the file
+// does not answer.
 type table struct {
 	path     string
 	f        *os.File
@@ -56,6 +57,7 @@ type table struct {
 	dirty []uint64 // writer: chunks changed since the last sync, a bit each
 	whole bool     // writer: the file must be rewritten whole (grown or rebuilt)
 	extra []extraID
+	later func() // lists extra, when a reader first needs it
 	sink  uint32 // of loads made for their cache effect
 }
 
@@ -88,7 +90,11 @@ func openTable(path string, entries uint64, maxID, synced uint32, k keys, readOn
 	err := t.open(path, slots)
 	if err == nil {
 		if readOnly {
-			t.listExtra(maxID, synced, k)
+			// Listed on the first lookup the file cannot answer: a reader
+			// that asks only for older ids never pays for the list.
+			if synced < maxID {
+				t.later = func() { t.listExtra(maxID, synced, k) }
+			}
 			return t, nil
 		}
 		// Every snapshot a sync wrote holds the ids below synced where an
@@ -277,6 +283,10 @@ func (t *table) find(h uint64, maxID uint32, eq func(id uint32) bool) (uint32, b
 		if t.tg[i] == tag && eq(v-1) {
 			return v - 1, true
 		}
+	}
+	if t.later != nil {
+		t.later()
+		t.later = nil
 	}
 	if len(t.extra) > 0 {
 		i, _ := slices.BinarySearchFunc(t.extra, h, func(e extraID, h uint64) int {

@@ -109,7 +109,7 @@ func (ix *Index) addTx(tx *chain.Tx, height uint32, lk *lookups, i, inBase, outB
 	} else {
 		for j := range tx.In {
 			in := &tx.In[j]
-			o, err := ix.outpointH(lk.inH[inBase+j], in.PrevTxID, in.PrevIndex, txNum)
+			o, err := ix.outpoint(lk.inH[inBase+j], in.PrevTxID, in.PrevIndex, txNum)
 			if err != nil {
 				return fmt.Errorf("tx %s input %d: %w", tx.TxID, j, err)
 			}
@@ -183,13 +183,8 @@ func (ix *Index) addTx(tx *chain.Tx, height uint32, lk *lookups, i, inBase, outB
 	return nil
 }
 
-// outpoint resolves txid:index to an output id.
-func (ix *Index) outpoint(txid chainhash.Hash, index uint32, before uint32) (uint32, error) {
-	return ix.outpointH(sipHash(txid[:], &ix.key), txid, index, before)
-}
-
-// outpointH is outpoint with the txid's hash given.
-func (ix *Index) outpointH(h uint64, txid chainhash.Hash, index uint32, before uint32) (uint32, error) {
+// outpoint resolves txid:index to an output id; h is the txid's hash.
+func (ix *Index) outpoint(h uint64, txid chainhash.Hash, index uint32, before uint32) (uint32, error) {
 	t, ok := ix.findTx(h, txid)
 	if !ok || t >= before {
 		return 0, fmt.Errorf("%w: %s:%d", ErrMissingOutput, txid, index)

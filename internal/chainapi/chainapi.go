@@ -79,6 +79,7 @@ type Handler struct {
 	tags     *tagfile.File
 	tagStamp os.FileInfo // nil: no tag file when last loaded
 	overlays overlays    // change-clustering overlays, by heuristic set
+	labels   labelCache  // stop labels of traces and exposures
 }
 
 // New checks cfg and returns the handler. The index need not exist yet.

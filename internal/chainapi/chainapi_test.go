@@ -33,6 +33,7 @@ type env struct {
 	data    string // the node's data directory
 	economy string // sim output: blocks/, truth/, tags/
 	srv     *httptest.Server
+	h       *Handler
 	reader  string // token secrets
 	analyst string
 }
@@ -75,6 +76,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { h.Close() })
+	e.h = h
 	e.srv = httptest.NewUnstartedServer(h)
 	e.srv.TLS = &tls.Config{MinVersion: tls.VersionTLS13}
 	e.srv.StartTLS()

@@ -255,7 +255,7 @@ func (h *Handler) trace(w http.ResponseWriter, r *http.Request, _ *httpauth.Prin
 		}
 	}
 	return h.withIndex(r.Context(), func(ix *chainindex.Index, tf *tagfile.File) error {
-		if opts.Labels, err = stopLabels(ix, tf, want); err != nil {
+		if opts.Labels, err = h.stopLabels(ix, tf, want); err != nil {
 			return err
 		}
 		starts, err := ix.TraceStarts(spec, maxTraceStarts)
@@ -322,26 +322,6 @@ func traceParams(r *http.Request) (trace.Options, map[attrib.Category]bool, erro
 		}
 	}
 	return opts, want, nil
-}
-
-// stopLabels labels the addresses the node's tags put in the categories
-// want, and their clusters; nil when none.
-func stopLabels(ix *chainindex.Index, tf *tagfile.File, want map[attrib.Category]bool) (trace.Labeler, error) {
-	if len(want) == 0 {
-		return nil, nil
-	}
-	l := trace.Labels{}
-	for id, t := range attrib.Strongest(tf.All(), want, ix.LookupAddress) {
-		l[id] = trace.Label{Entity: t.Entity(), Category: string(t.Category)}
-	}
-	if len(l) == 0 {
-		return nil, nil
-	}
-	cl, err := trace.ClusterLabels(ix, l)
-	if err != nil {
-		return nil, err
-	}
-	return cl, nil
 }
 
 func defaulted(s, def string) string {

@@ -58,7 +58,7 @@ func (h *Handler) exposure(w http.ResponseWriter, r *http.Request, _ *httpauth.P
 		return err
 	}
 	return h.withIndex(r.Context(), func(ix *chainindex.Index, tf *tagfile.File) error {
-		if opts.Labels, err = stopLabels(ix, tf, want); err != nil {
+		if opts.Labels, err = h.stopLabels(ix, tf, want); err != nil {
 			return err
 		}
 		body := exposureBody{Address: addr, Policy: opts.Policy.String()}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/entente/entente/internal/attrib"
 	"github.com/entente/entente/internal/sim"
 	"github.com/entente/entente/internal/trace"
 )
@@ -54,6 +55,36 @@ func exchangeLabels(t testing.TB, ix *Index, chainDir string) trace.Labels {
 		}
 		l[id] = trace.Label{Entity: f[1], Category: "exchange"}
 	})
+	return l
+}
+
+// tagPackExchanges labels the exchange addresses of the TagPacks in dir.
+func tagPackExchanges(t testing.TB, ix *Index, dir string) trace.Labels {
+	t.Helper()
+	packs, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if len(packs) == 0 {
+		t.Fatalf("no TagPacks in %q (ENTENTE_BENCH_TAGS)", dir)
+	}
+	l := trace.Labels{}
+	for _, p := range packs {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tags, err := attrib.ParseTagPack(f, attrib.Limits{Currency: "BTC"})
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tg := range tags {
+			if tg.Category != attrib.Exchange {
+				continue
+			}
+			if id, err := ix.LookupAddress(tg.Address); err == nil {
+				l[id] = trace.Label{Entity: tg.Entity(), Category: string(tg.Category)}
+			}
+		}
+	}
 	return l
 }
 
@@ -176,16 +207,30 @@ func TestTraceStarts(t *testing.T) {
 // BenchmarkTrace measures depth-10 FIFO forward traces, stopping at
 // exchanges or not, from 1,000 random addresses of a 1,000,000-transaction
 // economy (generation and ingest take about a minute before timing).
+//
+// With ENTENTE_BENCH_INDEX naming an index directory (a node's DIR/chain,
+// mainnet) it traces on that index instead, stopping at the exchange
+// addresses of the TagPacks in ENTENTE_BENCH_TAGS (such as a synthetic
+// economy's tags/ directory).
 func BenchmarkTrace(b *testing.B) {
-	const txs = 1_000_000
-	chainDir := b.TempDir()
-	if _, err := sim.Generate(context.Background(), chainDir, sim.Config{Seed: 1, Txs: txs}); err != nil {
-		b.Fatal(err)
+	var (
+		ix     *Index
+		labels trace.Labels
+	)
+	if dir := os.Getenv("ENTENTE_BENCH_INDEX"); dir != "" {
+		ix = openIndex(b, dir, func(c *Config) { c.ReadOnly = true })
+		labels = tagPackExchanges(b, ix, os.Getenv("ENTENTE_BENCH_TAGS"))
+	} else {
+		const txs = 1_000_000
+		chainDir := b.TempDir()
+		if _, err := sim.Generate(context.Background(), chainDir, sim.Config{Seed: 1, Txs: txs}); err != nil {
+			b.Fatal(err)
+		}
+		ix = openIndex(b, b.TempDir(), nil)
+		ingest(b, ix, filepath.Join(chainDir, "blocks"))
+		labels = exchangeLabels(b, ix, chainDir)
 	}
-	ix := openIndex(b, b.TempDir(), nil)
 	defer ix.Close()
-	ingest(b, ix, filepath.Join(chainDir, "blocks"))
-	labels := exchangeLabels(b, ix, chainDir)
 	st, _ := ix.Stats()
 	for _, bc := range []struct {
 		name   string

@@ -157,11 +157,14 @@ const journalRec = 1 + 4 + 4
 // data of the last blocks; generation ties it to the checkpoint that
 // commits it.
 func marshalJournal(generation uint64, cols []*column, undo []undoBlock) []byte {
-	n := 0
+	n, undoBytes := 0, 8
 	for _, c := range cols {
 		n += len(c.over)
 	}
-	b := make([]byte, 0, 24+n*journalRec)
+	for i := range undo {
+		undoBytes += undoHeader + len(undo[i].recs)
+	}
+	b := make([]byte, 0, 24+n*journalRec+undoBytes)
 	b = append(b, journalMagic...)
 	b = binary.LittleEndian.AppendUint64(b, generation)
 	b = binary.LittleEndian.AppendUint64(b, uint64(n))

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/entente/entente/internal/attrib"
 	"github.com/entente/entente/internal/attrib/tagfile"
 	"github.com/entente/entente/internal/chainindex"
@@ -23,8 +24,12 @@ const maxLabelSets = 4
 // again when it grows, and only the cluster labels, which merges change,
 // are made again for each index.
 type labelSet struct {
-	want    string // categories, sorted and joined
-	addrs   uint64 // addresses in the index the ids were resolved on
+	want  string // categories, sorted and joined
+	addrs uint64 // addresses in the index the ids were resolved on
+	// The block the index's tip was then: ids are dense and given in
+	// chain order, so they stand while the index holds it.
+	height  uint32
+	block   chainhash.Hash
 	ids     trace.Labels
 	missing []string // addresses of wanted tags the index lacked
 	ix      *chainindex.Index
@@ -65,15 +70,19 @@ func (h *Handler) stopLabels(ix *chainindex.Index, tf *tagfile.File, want map[at
 			s = x
 		}
 	}
-	if s != nil && st.Addresses < s.addrs {
-		// A reorganisation took addresses away: ids past them may now
-		// name others.
+	_, blocks := ix.Tip()
+	if s != nil && s.addrs > 0 && (s.height >= blocks || ix.BlockHash(s.height) != s.block) {
+		// A reorganisation undid blocks: ids past the fork may now name
+		// other addresses.
 		c.sets = slices.DeleteFunc(c.sets, func(x *labelSet) bool { return x == s })
 		s = nil
 	}
 	switch {
 	case s == nil:
 		s = &labelSet{want: key, addrs: st.Addresses, ids: trace.Labels{}}
+		if blocks > 0 {
+			s.height, s.block = blocks-1, ix.BlockHash(blocks-1)
+		}
 		lookup := func(a string) (uint32, error) {
 			id, err := ix.LookupAddress(a)
 			if err != nil {
@@ -104,6 +113,7 @@ func (h *Handler) stopLabels(ix *chainindex.Index, tf *tagfile.File, want map[at
 			}
 		}
 		s.missing, s.addrs = kept, st.Addresses
+		s.height, s.block = blocks-1, ix.BlockHash(blocks-1)
 	}
 	if s.ix != ix {
 		s.ix, s.labels = ix, nil

@@ -94,4 +94,17 @@ func TestStopLabelsKept(t *testing.T) {
 	if n := check("one tag more"); n <= after {
 		t.Errorf("%d labels after tagging one more address, %d before", n, after)
 	}
+	// A reorganisation undoes blocks: the ids past the fork go.
+	w, err := chainindex.Open(context.Background(), chainindex.Config{Dir: filepath.Join(e.data, "chain"), Network: net})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, blocks := w.Tip()
+	if err := w.Rewind(blocks - 20); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if n := check("after undoing 20 blocks"); n >= after {
+		t.Errorf("%d labels after undoing 20 blocks, %d before", n, after)
+	}
 }

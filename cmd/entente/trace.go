@@ -150,14 +150,15 @@ func tagLabels(ctx context.Context, e *env, cmd string, ix *chainindex.Index, da
 		return nil, err
 	}
 	var res *tagfile.Resolution
+	changed := true // res differs from the file, or its anchor does
 	if stamped {
 		r, anchor, ok, err := tagfile.ReadResolution(cachePath, key)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "%s: %v; resolving the tags again\n", cmd, err)
 		}
 		if ok && anchorHolds(ix, anchor) {
-			res = r
-			if st.Addresses > anchorAddresses(anchor) && len(r.Missing) > 0 {
+			res, changed = r, st.Addresses > anchorAddresses(anchor)
+			if changed && len(r.Missing) > 0 {
 				r.Recheck(ix.LookupAddress)
 			}
 		}
@@ -170,11 +171,11 @@ func tagLabels(ctx context.Context, e *env, cmd string, ix *chainindex.Index, da
 		res = tagfile.Resolve(tf.All(), want, ix.LookupAddress)
 		tf.Close()
 	}
-	if a := anchorOf(ix, st.Addresses); stamped && a != nil {
+	if a := anchorOf(ix, st.Addresses); stamped && changed && a != nil {
 		// A cache: a node directory the command cannot write still works.
 		_ = tagfile.WriteResolution(cachePath, key, a, res)
 	}
-	l := trace.Labels{}
+	l := make(trace.Labels, len(res.IDs))
 	for id, x := range res.All() {
 		l[id] = trace.Label{Entity: x.Entity, Category: x.Category}
 	}

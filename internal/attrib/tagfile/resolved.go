@@ -171,7 +171,7 @@ func ReadResolution(path string, key []byte) (r *Resolution, anchor []byte, ok b
 	if d.err == nil && string(gotKey) != string(key) {
 		return nil, nil, false, nil
 	}
-	r = &Resolution{IDs: map[uint32]uint32{}, Missing: map[string]uint32{}}
+	r = &Resolution{}
 	for n := d.count(2); n > 0 && d.err == nil; n-- {
 		r.Labels = append(r.Labels, Label{string(d.bytes()), string(d.bytes())})
 	}
@@ -183,13 +183,17 @@ func ReadResolution(path string, key []byte) (r *Resolution, anchor []byte, ok b
 		return uint32(li)
 	}
 	id := uint64(0)
-	for n := d.count(2); n > 0 && d.err == nil; n-- {
+	n := d.count(2)
+	r.IDs = make(map[uint32]uint32, n)
+	for ; n > 0 && d.err == nil; n-- {
 		if id += d.uvarint(); id > 1<<32-1 {
 			d.fail()
 		}
 		r.IDs[uint32(id)] = label()
 	}
-	for n := d.count(2); n > 0 && d.err == nil; n-- {
+	n = d.count(2)
+	r.Missing = make(map[string]uint32, n)
+	for ; n > 0 && d.err == nil; n-- {
 		a := string(d.bytes())
 		r.Missing[a] = label()
 	}

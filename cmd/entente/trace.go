@@ -3,22 +3,19 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/entente/entente/internal/attrib"
 	"github.com/entente/entente/internal/attrib/tagfile"
 	"github.com/entente/entente/internal/chainindex"
+	"github.com/entente/entente/internal/chainlabels"
 	"github.com/entente/entente/internal/trace"
 )
 
@@ -128,102 +125,22 @@ func printTrace(w io.Writer, from string, r trace.Result) {
 const defaultStopCategories = attrib.DefaultStopCategories
 
 // tagLabels turns the node's address tags in the given categories into
-// trace labels (see attrib.Strongest). Resolving every tag's address in
-// the index is kept in DIR/chain/labels-CATEGORIES.res (tagfile.Resolution)
-// while the tag file is unchanged and the index still holds the block the
-// ids were resolved at: then only the addresses the index lacked are
-// looked up again, and the tag file is not read.
+// trace labels (see attrib.Strongest), resolved by chainlabels.
 func tagLabels(ctx context.Context, e *env, cmd string, ix *chainindex.Index, data, categories string) (trace.Labels, error) {
 	want, err := attrib.ParseCategories(categories)
 	if err != nil {
 		return nil, usagef("%s: --stop-at: %v", cmd, err)
 	}
-	cats := slices.Sorted(maps.Keys(want))
-	names := make([]string, len(cats))
-	for i, c := range cats {
-		names[i] = string(c)
-	}
-	cachePath := filepath.Join(data, "chain", "labels-"+strings.Join(names, ",")+".res")
-	key, stamped := resolutionKey(tagPath(data), names)
-	st, err := ix.Stats()
-	if err != nil {
-		return nil, err
-	}
-	var res *tagfile.Resolution
-	changed := true // res differs from the file, or its anchor does
-	if stamped {
-		r, anchor, ok, err := tagfile.ReadResolution(cachePath, key)
-		if err != nil {
-			fmt.Fprintf(e.stderr, "%s: %v; resolving the tags again\n", cmd, err)
-		}
-		if ok && anchorHolds(ix, anchor) {
-			res, changed = r, st.Addresses > anchorAddresses(anchor)
-			if changed && len(r.Missing) > 0 {
-				r.Recheck(ix.LookupAddress)
-			}
-		}
-	}
-	if res == nil {
+	tags := func() (*tagfile.File, func(), error) {
 		tf, err := openTags(ctx, e, cmd, data, true)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		res = tagfile.Resolve(tf.All(), want, ix.LookupAddress)
-		tf.Close()
+		return tf, func() { tf.Close() }, nil
 	}
-	if a := anchorOf(ix, st.Addresses); stamped && changed && a != nil {
-		// A cache: a node directory the command cannot write still works.
-		_ = tagfile.WriteResolution(cachePath, key, a, res)
-	}
-	l := make(trace.Labels, len(res.IDs))
-	for id, x := range res.All() {
-		l[id] = trace.Label{Entity: x.Entity, Category: x.Category}
-	}
-	return l, nil
+	warn := func(err error) { fmt.Fprintf(e.stderr, "%s: %v\n", cmd, err) }
+	return chainlabels.Resolve(ix, filepath.Join(data, "chain"), tagPath(data), want, tags, warn)
 }
-
-// resolutionKey names the tag file's state (inode, size, modification
-// time) and the categories; false when the tag file cannot be stated.
-func resolutionKey(path string, categories []string) ([]byte, bool) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, false
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return nil, false
-	}
-	return fmt.Appendf(nil, "%d %d %d %s", st.Ino, fi.Size(), fi.ModTime().UnixNano(), strings.Join(categories, ",")), true
-}
-
-// An anchor is the index state ids were resolved at: height uint32 |
-// block hash [32] | addresses uint64. Ids are dense and given in chain
-// order, so they stand while the index holds that block at that height.
-func anchorOf(ix *chainindex.Index, addresses uint64) []byte {
-	_, blocks := ix.Tip()
-	if blocks == 0 {
-		return nil
-	}
-	h := ix.BlockHash(blocks - 1)
-	b := binary.LittleEndian.AppendUint32(nil, blocks-1)
-	b = append(b, h[:]...)
-	return binary.LittleEndian.AppendUint64(b, addresses)
-}
-
-func anchorHolds(ix *chainindex.Index, a []byte) bool {
-	if len(a) != 4+32+8 {
-		return false
-	}
-	height := binary.LittleEndian.Uint32(a)
-	_, blocks := ix.Tip()
-	if height >= blocks {
-		return false
-	}
-	h := ix.BlockHash(height)
-	return string(h[:]) == string(a[4:36])
-}
-
-func anchorAddresses(a []byte) uint64 { return binary.LittleEndian.Uint64(a[36:]) }
 
 // readLabels reads address,entity,category lines; blank lines and lines
 // starting with # are skipped, unknown addresses too (tags name addresses

@@ -45,6 +45,7 @@ var rules = []struct {
 	{"internal/taxii", join(concreteStores, []string{"internal/node", "database/sql", "github.com/jackc/pgx", "modernc.org/sqlite"})},
 	{"internal/btcrpc", []string{"internal/*"}},
 	{"internal/follow", join(ioLibs[1:], []string{"internal/store", "internal/taxii", "internal/node", "internal/chainapi"})},
+	{"internal/chainlabels", []string{"internal/store", "internal/taxii", "internal/node", "internal/chainapi", "net/http"}},
 	{"internal/chainapi", join(concreteStores, []string{"internal/node", "internal/taxii", "database/sql", "github.com/jackc/pgx", "modernc.org/sqlite"})},
 }
 

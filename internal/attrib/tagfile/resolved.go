@@ -251,4 +251,3 @@ func (d *decoder) bytes() []byte {
 	d.b = d.b[n:]
 	return p
 }
-

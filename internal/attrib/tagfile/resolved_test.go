@@ -20,7 +20,7 @@ func sampleResolution() (*Resolution, []attrib.Tag) {
 		{Address: "a2", Category: attrib.Exchange, Actor: "x", Confidence: 50},
 		{Address: "a2", Category: attrib.Exchange, Actor: "z", Confidence: 50}, // equal: the first stays
 		{Address: "a3", Category: attrib.Mixer, Actor: "m", Confidence: 50},
-		{Address: "a4", Category: attrib.Exchange, Actor: "x", Confidence: 50},  // not in the index
+		{Address: "a4", Category: attrib.Exchange, Actor: "x", Confidence: 50}, // not in the index
 		{Address: "a5", Category: attrib.Gambling, Actor: "g", Confidence: 90}, // not wanted
 	}
 	ids := map[string]uint32{"a1": 7, "a2": 3, "a3": 1 << 31, "a5": 9}

@@ -50,7 +50,7 @@
 //	             uint32, id+1, 0 empty | tags, a byte per slot: the top byte
 //	             of the key's hash, 0 when empty. SipHash-2-4 of the key with
 //	             the checkpoint's seed picks the first slot (its low bits);
-//	             linear probing; the load stays at most 1/2. Keys are read
+//	             linear probing; the load stays at most 3/4. Keys are read
 //	             from tx.col or addr.key, only where the tag matches. (Format
 //	             ENTHT001 had no tags; a writer rebuilds such a table.)
 //	             A table file may lag behind the columns (see the checkpoint).
@@ -141,9 +141,9 @@
 //
 // # Memory
 //
-// A writer holds the two hash tables in memory: 4 bytes per slot, two to
-// four slots per transaction and per address (about 3 GB for 100 million
-// transactions of internal/sim's economy, growing to 6 GB while a table
+// A writer holds the two hash tables in memory: 5 bytes per slot, 4/3 to
+// 8/3 slots per transaction and per address (3.4 GB for 100 million
+// transactions of internal/sim's economy, more for the moment a table
 // doubles). Besides them only the headers of one Ingest pass grow with
 // the chain (about 150 bytes per block in the block files); columns are
 // mapped, and uncommitted work is bounded by the commit interval (also
@@ -152,10 +152,10 @@
 // # Size
 //
 // On a 10,000,000-transaction economy of internal/sim (2.7 outputs, 2.7
-// inputs and 2.1 new addresses per transaction) the index takes 256 bytes
-// per transaction: tx.col 40, tx.fp 1, txid.ht 17; outputs 55 (out.col,
-// out.spent); inputs 11; addresses 131 (addr.key 47, addr.end 17, list
-// head, forest and ring 34, addr.ht 34), the tables at a load of 0.31.
+// inputs and 2.1 new addresses per transaction) the index takes 230 bytes
+// per transaction: tx.col 40, tx.fp 1, txid.ht 8; outputs 55 (out.col,
+// out.spent); inputs 11; addresses 114 (addr.key 47, addr.end 17, list
+// head, forest and ring 34, addr.ht 17), the tables at a load of 0.6.
 // The economy's fresh address per output makes addresses dominant; the 60
 // bytes of the goal would need txids and address keys stored in less
 // than their own size. Ingest runs at about 210,000 transactions per

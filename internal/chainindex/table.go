@@ -67,10 +67,12 @@ type extraID struct {
 	id uint32
 }
 
-// slotsFor keeps the load at most one half, so probes stay short.
+// slotsFor keeps the load at most three quarters. Probes stay short
+// enough: a probe reads a key only where the slot's tag matches, and the
+// slots it passes are mostly in the line it loaded first.
 func slotsFor(entries uint64) uint64 {
 	s := uint64(minSlots)
-	for entries > s/2 {
+	for entries > s/4*3 {
 		s *= 2
 	}
 	return s
@@ -309,7 +311,7 @@ func (t *table) find(h uint64, maxID uint32, eq func(id uint32) bool) (uint32, b
 
 // insert adds id, whose key is absent, growing the table first if needed.
 func (t *table) insert(h uint64, id uint32, k keys) error {
-	if t.entries+1 > t.slots/2 {
+	if t.entries+1 > t.slots/4*3 {
 		if err := t.grow(k); err != nil {
 			return err
 		}

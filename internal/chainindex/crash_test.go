@@ -60,6 +60,19 @@ func indexFiles(t testing.TB, dir string) map[string][]byte {
 	return m
 }
 
+// straightFiles ingests blocksDir into a new index in one go and returns
+// its files: what an interrupted or pieced ingest must end with.
+func straightFiles(t testing.TB, blocksDir string) map[string][]byte {
+	t.Helper()
+	dir := t.TempDir()
+	ix := openIndex(t, dir, nil)
+	ingest(t, ix, blocksDir)
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return indexFiles(t, dir)
+}
+
 // TestCrashResume interrupts an ingest after a commit, damages what was
 // written after it, reopens and resumes: the result must equal a clean
 // ingest byte for byte.
@@ -71,13 +84,7 @@ func TestCrashResume(t *testing.T) {
 		t.Fatalf("only %d blocks", len(blocks))
 	}
 
-	clean := t.TempDir()
-	ix := openIndex(t, clean, nil)
-	ingest(t, ix, blocksDir)
-	if err := ix.Close(); err != nil {
-		t.Fatal(err)
-	}
-	want := indexFiles(t, clean)
+	want := straightFiles(t, blocksDir)
 
 	tests := []struct {
 		name   string
@@ -296,10 +303,7 @@ func TestIngestKeepsBlocksBeforeAFault(t *testing.T) {
 func TestIngestPrunedBlocks(t *testing.T) {
 	chainDir := simChain(t, 3_000)
 	blocksDir := filepath.Join(chainDir, "blocks")
-	clean := t.TempDir()
-	ix := openIndex(t, clean, nil)
-	ingest(t, ix, blocksDir)
-	ix.Close()
+	want := straightFiles(t, blocksDir)
 
 	whole, err := os.ReadFile(filepath.Join(blocksDir, "blk00000.dat"))
 	if err != nil {
@@ -336,11 +340,11 @@ func TestIngestPrunedBlocks(t *testing.T) {
 				t.Errorf("second part: %d blocks, %d stale; want %d, 0", st.Blocks, st.Stale, n-n/2)
 			}
 			ix.Close()
-			sameFiles(t, indexFiles(t, dir), indexFiles(t, clean))
+			sameFiles(t, indexFiles(t, dir), want)
 		})
 	}
 	// Without an index to continue, such files are refused.
-	ix = openIndex(t, t.TempDir(), nil)
+	ix := openIndex(t, t.TempDir(), nil)
 	defer ix.Close()
 	src, err := OpenSource(part(n/2, n))
 	if err != nil {

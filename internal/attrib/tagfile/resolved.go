@@ -98,7 +98,8 @@ const (
 	maxResolutionFile = 1 << 30
 )
 
-// WriteResolution writes r to path (a temporary file renamed over it),
+// WriteResolution writes r to path (a temporary file renamed over it; it
+// is a cache, so it is not synced),
 // with key, which a reader must give again to use it (say, the tag file's
 // size and time and the categories), and anchor, which it gets back (say,
 // the index block the ids were resolved at). The layout, integers as
@@ -133,11 +134,25 @@ func WriteResolution(path string, key, anchor []byte, r *Resolution) error {
 	}
 	sum := sha256.Sum256(b)
 	b = append(b, sum[:]...)
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+	// A temporary file of its own: two commands may write at once.
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, path)
+	_, err = f.Write(b)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
 
 // errResolution: a resolution file that is damaged or not one.

@@ -3,7 +3,9 @@ package chainindex
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -164,14 +166,21 @@ func (ix *Index) Stats() (Stats, error) {
 		CoinJoins: ix.coinjoins, RefusedMerges: ix.refused.len(),
 	}
 	st.Clusters = st.Addresses - ix.clusterer.Merges
-	entries, err := os.ReadDir(ix.dir)
-	if err != nil {
-		return st, err
+	// The index's own files: the directory also holds the node's tags
+	// and what commands keep beside them.
+	names := []string{"checkpoint", "journal", "txid.ht", "addr.ht"}
+	for _, c := range ix.columns() {
+		names = append(names, filepath.Base(c.name))
 	}
-	for _, e := range entries {
-		if fi, err := e.Info(); err == nil && fi.Mode().IsRegular() {
-			st.Bytes += fi.Size()
+	for _, n := range names {
+		fi, err := os.Stat(filepath.Join(ix.dir, n))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
 		}
+		if err != nil {
+			return st, err
+		}
+		st.Bytes += fi.Size()
 	}
 	if st.Txs > 0 {
 		st.BytesPerTx = float64(st.Bytes) / float64(st.Txs)

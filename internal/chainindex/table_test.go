@@ -105,3 +105,37 @@ func TestTableFileDamaged(t *testing.T) {
 		t.Error("the rebuilt addr.ht differs")
 	}
 }
+
+// TestStatsCountsIndexFiles: the index's size is its own files', not the
+// node's tags or the resolutions kept beside them in the same directory.
+func TestStatsCountsIndexFiles(t *testing.T) {
+	dir := t.TempDir()
+	ix := openIndex(t, dir, nil)
+	defer ix.Close()
+	ingest(t, ix, filepath.Join(simChain(t, 1_000), "blocks"))
+	before, err := ix.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum int64
+	for _, b := range indexFiles(t, dir) {
+		sum += int64(len(b))
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "checkpoint")); err == nil {
+		sum += fi.Size()
+	}
+	if fi, err := os.Stat(filepath.Join(dir, "journal")); err == nil {
+		sum += fi.Size()
+	}
+	if before.Bytes != sum {
+		t.Errorf("Stats counts %d bytes, the index files hold %d", before.Bytes, sum)
+	}
+	os.WriteFile(filepath.Join(dir, "tags.jsonl"), make([]byte, 5000), 0o644)
+	after, err := ix.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Bytes != before.Bytes {
+		t.Errorf("a tag file beside the index changed its size from %d to %d bytes", before.Bytes, after.Bytes)
+	}
+}

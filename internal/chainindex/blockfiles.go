@@ -368,6 +368,12 @@ func (ix *Index) bestChain(ctx context.Context, src Source) ([]chainhash.Hash, i
 		l.height = int32(base - 1)
 		consider(l, ix.tip)
 		link()
+		if !ok && tip == l && len(order) > 0 {
+			// Blocks, none of which continues the index: a gap, older
+			// blocks, or another chain.
+			return nil, seen, fmt.Errorf("%w: none of the %d blocks in the block files follows the index's tip %s (height %d) or links to a genesis block: blocks between are missing, or the files hold only blocks before the tip, or another chain",
+				ErrNotConnected, len(order), ix.tip, base-1)
+		}
 	}
 	if tip == nil {
 		return nil, len(order), fmt.Errorf("%w: no genesis block (all-zero previous hash) in the block files", ErrNotConnected)

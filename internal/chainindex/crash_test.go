@@ -343,6 +343,21 @@ func TestIngestPrunedBlocks(t *testing.T) {
 			sameFiles(t, indexFiles(t, dir), want)
 		})
 	}
+	// Files that start past the tip, with blocks missing between, are
+	// refused with the reason.
+	gap := openIndex(t, t.TempDir(), nil)
+	defer gap.Close()
+	ingest(t, gap, part(0, n/2))
+	gapSrc, err := OpenSource(part(n/2+2, n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gap.Ingest(context.Background(), gapSrc); !errors.Is(err, ErrNotConnected) || !strings.Contains(err.Error(), "follows the index's tip") {
+		t.Errorf("files past a gap: %v", err)
+	}
+	if _, h := gap.Tip(); int(h) != n/2 {
+		t.Errorf("after refusing files past a gap the index has %d blocks, want %d", h, n/2)
+	}
 	// Without an index to continue, such files are refused.
 	ix := openIndex(t, t.TempDir(), nil)
 	defer ix.Close()

@@ -246,6 +246,28 @@ func Score(ctx context.Context, cfg Config) (Report, error) {
 	row.Reachable.Recall = ratio(row.TruePositives, row.Reachable.TruePairs)
 	rep.Clustering = append(rep.Clustering, row)
 
+	// overlayRow scores the clusters of a change overlay made since t0.
+	// (The oracle's overlay has no limit and no sweeps: its refusals,
+	// sweeps and collectors are zero.)
+	overlayRow := func(name string, ov *cluster.Overlay, t0 time.Time) Row {
+		tab := NewTable()
+		for i, id := range ids {
+			tab.Add(ov.Root(id), ents[i])
+		}
+		r := Row{
+			Heuristics: name, CoinJoins: "excluded",
+			Result:        tab.Result(func(e uint32) bool { return coSpenders[e] }),
+			RefusedMerges: st.RefusedMerges + ov.Refused,
+			ChangeOutputs: ov.Changes, ChangeMerges: ov.Merges,
+			Sweeps: ov.Sweeps, Collectors: ov.Collectors,
+		}
+		r.ByKind = tab.RecallBy(func(e uint32) string { return kinds[e] })
+		r.Reachable = row.Reachable
+		r.Reachable.TruePositives = r.TruePositives
+		r.Reachable.Recall = ratio(r.TruePositives, r.Reachable.TruePairs)
+		r.Seconds = now().Sub(t0).Seconds()
+		return r
+	}
 	sets := cfg.Change
 	if sets == nil {
 		sets = StandardChange
@@ -257,23 +279,7 @@ func Score(ctx context.Context, cfg Config) (Report, error) {
 		if err := cfg.Index.ChangeClusters(ctx, ov); err != nil {
 			return rep, fmt.Errorf("score: change heuristics %s: %w", h, err)
 		}
-		tab := NewTable()
-		for i, id := range ids {
-			tab.Add(ov.Root(id), ents[i])
-		}
-		r := Row{
-			Heuristics: "multi-input+" + h.String(), CoinJoins: "excluded",
-			Result:        tab.Result(func(e uint32) bool { return coSpenders[e] }),
-			RefusedMerges: st.RefusedMerges + ov.Refused,
-			ChangeOutputs: ov.Changes, ChangeMerges: ov.Merges,
-			Sweeps: ov.Sweeps, Collectors: ov.Collectors,
-		}
-		r.ByKind = tab.RecallBy(func(e uint32) string { return kinds[e] })
-		r.Reachable = row.Reachable
-		r.Reachable.TruePositives = r.TruePositives
-		r.Reachable.Recall = ratio(r.TruePositives, r.Reachable.TruePairs)
-		r.Seconds = now().Sub(t0).Seconds()
-		rep.Clustering = append(rep.Clustering, r)
+		rep.Clustering = append(rep.Clustering, overlayRow("multi-input+"+h.String(), ov, t0))
 	}
 	if len(sets) > 0 {
 		log.Info("score change oracle")
@@ -282,19 +288,7 @@ func Score(ctx context.Context, cfg Config) (Report, error) {
 		if err != nil {
 			return rep, err
 		}
-		tab := NewTable()
-		for i, id := range ids {
-			tab.Add(ov.Root(id), ents[i])
-		}
-		r := Row{Heuristics: OracleRow, CoinJoins: "excluded",
-			Result:        tab.Result(func(e uint32) bool { return coSpenders[e] }),
-			RefusedMerges: st.RefusedMerges, ChangeOutputs: ov.Changes, ChangeMerges: ov.Merges}
-		r.ByKind = tab.RecallBy(func(e uint32) string { return kinds[e] })
-		r.Reachable = row.Reachable
-		r.Reachable.TruePositives = r.TruePositives
-		r.Reachable.Recall = ratio(r.TruePositives, r.Reachable.TruePairs)
-		r.Seconds = now().Sub(t0).Seconds()
-		rep.Clustering = append(rep.Clustering, r)
+		rep.Clustering = append(rep.Clustering, overlayRow(OracleRow, ov, t0))
 	}
 	if cfg.NoTracing {
 		rep.Elapsed = now().Sub(start)

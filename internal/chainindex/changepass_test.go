@@ -11,10 +11,7 @@ import (
 // TestTxView checks every transaction's view against the graph accessors
 // and against the addresses seen so far, recounted here in chain order.
 func TestTxView(t *testing.T) {
-	chainDir := simChain(t, 5_000)
-	ix := openIndex(t, t.TempDir(), nil)
-	defer ix.Close()
-	ingest(t, ix, filepath.Join(chainDir, "blocks"))
+	ix, _ := simIndex(t, 5_000)
 	st, _ := ix.Stats()
 	seen := map[uint32]bool{}
 	var v cluster.Tx
@@ -79,10 +76,7 @@ func TestTxView(t *testing.T) {
 // TestTxViewAllocs: a pass allocates nothing per transaction once the
 // view's slices have grown.
 func TestTxViewAllocs(t *testing.T) {
-	chainDir := simChain(t, 2_000)
-	ix := openIndex(t, t.TempDir(), nil)
-	defer ix.Close()
-	ingest(t, ix, filepath.Join(chainDir, "blocks"))
+	ix, _ := simIndex(t, 2_000)
 	st, _ := ix.Stats()
 	var v cluster.Tx
 	pass := func() {
@@ -117,10 +111,7 @@ func partition(ov *cluster.Overlay) []uint32 {
 // TestChangeClustersIncremental: updating the overlay every few blocks as
 // they arrive gives the clusters of one pass over the whole chain.
 func TestChangeClustersIncremental(t *testing.T) {
-	chainDir := simChain(t, 20_000)
-	whole := openIndex(t, t.TempDir(), nil)
-	defer whole.Close()
-	ingest(t, whole, filepath.Join(chainDir, "blocks"))
+	whole, chainDir := simIndex(t, 20_000)
 	files, err := filepath.Glob(filepath.Join(chainDir, "blocks", "blk*.dat"))
 	if err != nil || len(files) == 0 {
 		t.Fatalf("block files: %v %v", files, err)

@@ -157,10 +157,7 @@ func TestDemixRansoms(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates and indexes an economy")
 	}
-	chainDir := simChain(t, 30_000)
-	ix := openIndex(t, t.TempDir(), nil)
-	defer ix.Close()
-	ingest(t, ix, filepath.Join(chainDir, "blocks"))
+	ix, chainDir := simIndex(t, 30_000)
 	for _, p := range []trace.Policy{trace.FIFO, trace.Haircut} {
 		t.Run(p.String(), func(t *testing.T) {
 			base := traceRansoms(t, ix, chainDir, trace.Options{Policy: p, MaxDepth: 10})
@@ -196,10 +193,7 @@ const (
 // economy's truth: every one is paid by a transaction the truth calls a
 // mixer payout, to an address the mixer does not own, inside the window.
 func TestPayouts(t *testing.T) {
-	chainDir := simChain(t, 10_000)
-	ix := openIndex(t, t.TempDir(), nil)
-	defer ix.Close()
-	ingest(t, ix, filepath.Join(chainDir, "blocks"))
+	ix, chainDir := simIndex(t, 10_000)
 	l := trace.Labels{}
 	mixerLabels(t, ix, chainDir, l)
 	if len(l) == 0 {

@@ -93,10 +93,7 @@ func tagPackExchanges(t testing.TB, ix *Index, dir string) trace.Labels {
 // much of the ransom value the trace attributes to the exchanges the
 // operator really cashed out at.
 func TestTraceRansoms(t *testing.T) {
-	chainDir := simChain(t, 30_000)
-	ix := openIndex(t, t.TempDir(), nil)
-	defer ix.Close()
-	ingest(t, ix, filepath.Join(chainDir, "blocks"))
+	ix, chainDir := simIndex(t, 30_000)
 	labels := exchangeLabels(t, ix, chainDir)
 
 	cashedAt := map[string]map[string]bool{} // incident -> true exchanges
@@ -152,10 +149,7 @@ const minTrueShare = 0.72
 
 // TestTraceStarts resolves each kind of start specification.
 func TestTraceStarts(t *testing.T) {
-	chainDir := simChain(t, 2_000)
-	ix := openIndex(t, t.TempDir(), nil)
-	defer ix.Close()
-	ingest(t, ix, filepath.Join(chainDir, "blocks"))
+	ix, chainDir := simIndex(t, 2_000)
 	var p []string
 	readCSV(t, filepath.Join(chainDir, "truth", "ransom_payments.csv"), func(f []string) {
 		if p == nil {

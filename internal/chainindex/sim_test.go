@@ -23,6 +23,18 @@ func simChain(t testing.TB, txs int) string {
 	return dir
 }
 
+// simIndex indexes a synthetic chain of about txs transactions and
+// returns the index, closed when the test ends, and the chain's directory
+// (blocks/, truth/, tags/).
+func simIndex(t testing.TB, txs int) (*Index, string) {
+	t.Helper()
+	chainDir := simChain(t, txs)
+	ix := openIndex(t, t.TempDir(), nil)
+	t.Cleanup(func() { ix.Close() })
+	ingest(t, ix, filepath.Join(chainDir, "blocks"))
+	return ix, chainDir
+}
+
 // truthEntities reads truth/addresses.csv: address -> entity id.
 func truthEntities(t testing.TB, dir string) map[string]string {
 	t.Helper()
